@@ -1,0 +1,59 @@
+import type { DescriptorPayload } from '../payload/payload.interface';
+
+/** What a batch remembers besides its counters: callbacks as job descriptors, where its jobs go, user options. */
+export interface BatchOptions {
+  allowFailures?: boolean;
+  then?: DescriptorPayload[];
+  catch?: DescriptorPayload[];
+  finally?: DescriptorPayload[];
+  connection?: string;
+  queue?: string;
+  /** The rest of a chain this batch stands in: dispatched after the batch finishes, unless cancelled. */
+  chain?: DescriptorPayload[];
+  chainCatch?: DescriptorPayload;
+  /** The user's own options (PendingBatch.withOptions). */
+  user?: Record<string, unknown>;
+}
+
+export interface BatchRecord {
+  id: string;
+  name: string;
+  totalJobs: number;
+  pendingJobs: number;
+  failedJobs: number;
+  failedJobIds: string[];
+  options: BatchOptions;
+  createdAt: Date;
+  cancelledAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** Counters after an atomic update, as Laravel's UpdatedBatchJobCounts. */
+export interface UpdatedBatchJobCounts {
+  pendingJobs: number;
+  failedJobs: number;
+}
+
+/**
+ * Stores batches. Every counter update is atomic (one Lua script, or one transaction with a row lock)
+ * and returns the counters as they stand right after it, so exactly one caller sees each transition.
+ */
+export interface BatchRepository {
+  /** Creates a batch with zero jobs. */
+  store(batch: { id: string; name: string; options: BatchOptions; createdAt: Date }): Promise<BatchRecord>;
+  find(id: string): Promise<BatchRecord | null>;
+  /** Newest first. */
+  get(limit: number, before?: string): Promise<BatchRecord[]>;
+  incrementTotalJobs(id: string, amount: number): Promise<void>;
+  /** pending − 1, and drops jobId from failedJobIds. */
+  decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
+  /** failed + 1, and adds jobId to failedJobIds. Pending is unchanged. */
+  incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
+  markAsFinished(id: string): Promise<void>;
+  cancel(id: string): Promise<void>;
+  delete(id: string): Promise<void>;
+  /** Deletes finished batches with finishedAt before `before`; with `unfinished`, also unfinished ones created before it; with `cancelled`, cancelled ones. */
+  prune(before: Date, options?: { unfinished?: boolean; cancelled?: boolean }): Promise<number>;
+  setup(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import type { RedisOptions, ClusterNode, ClusterOptions } from 'ioredis';
+import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
+
+/** One named Redis server, as config/database.php's 'redis' entries: a URL, ioredis options, or a cluster. */
+export type RedisServerOptions =
+  | ({ url: string } & RedisOptions)
+  | RedisOptions
+  | { cluster: ClusterNode[]; options?: ClusterOptions };
+
+export interface RedisConnectionOptions {
+  driver: 'redis';
+  /** Name of a server under `redis`. Default 'default' if one server is defined with that name, else the first. */
+  connection?: string;
+  /** The default queue of this connection. */
+  queue?: string;
+  /** Seconds a reserved job may stay unacknowledged before it is handed out again. */
+  retryAfter?: number;
+  /** Seconds a pop waits inside Redis on an empty queue; null = do not block. */
+  blockFor?: number | null;
+  /** Hold dispatches until the surrounding transaction commits (not yet supported: refused at start-up). */
+  afterCommit?: boolean;
+}
+
+export interface SyncConnectionOptions {
+  driver: 'sync';
+}
+
+export type ConnectionOptions = RedisConnectionOptions | SyncConnectionOptions;
+
+/** A knex configuration, referenced by name from `failed.database` and `batching.database`. */
+export interface DatabaseOptions {
+  client: 'better-sqlite3' | 'sqlite3' | 'pg' | 'mysql2' | 'mysql' | string;
+  connection: string | Record<string, unknown>;
+  pool?: { min?: number; max?: number };
+  useNullAsDefault?: boolean;
+  [key: string]: unknown;
+}
+
+export type FailedStoreOptions =
+  | { driver: 'database'; database?: string; table?: string }
+  | { driver: 'redis'; connection?: string }
+  | { driver: 'null' };
+
+export type BatchingOptions =
+  | { driver: 'redis'; connection?: string }
+  | { driver: 'database'; database?: string; table?: string };
+
+export interface SupervisorOptions {
+  connection?: string;
+  queue: string[] | string;
+  balance?: 'auto' | 'simple' | false;
+  autoScalingStrategy?: 'time' | 'size';
+  processes?: number;
+  maxProcesses?: number;
+  minProcesses?: number;
+  balanceMaxShift?: number;
+  balanceCooldown?: number;
+  memory?: number;
+  tries?: number;
+  timeout?: number;
+  sleep?: number;
+  backoff?: number | number[];
+  maxJobs?: number;
+  maxTime?: number;
+  rest?: number;
+  nice?: number;
+  concurrency?: number;
+}
+
+/** What `QueueModule.forRoot()` accepts: Laravel's config/queue.php in camelCase. Every key is optional. */
+export interface QueueModuleOptions {
+  default?: string;
+  redis?: Record<string, RedisServerOptions>;
+  connections?: Record<string, ConnectionOptions>;
+  /** Named queue lists, e.g. { priority: 'critical,high,default,low' }. */
+  queues?: Record<string, string>;
+  failed?: FailedStoreOptions;
+  databases?: Record<string, DatabaseOptions>;
+  batching?: BatchingOptions;
+  /** Prefix for every Redis key, so apps can share one Redis. Default 'queue:'... see README. */
+  prefix?: string;
+  /** 32-byte key for encrypted jobs: 'base64:...' or 64 hex digits. */
+  key?: string;
+  previousKeys?: string[];
+  supervisors?: Record<string, Record<string, SupervisorOptions>>;
+  /** Largest payload accepted at dispatch, in bytes. Default 512 KiB. */
+  maxPayloadBytes?: number;
+}
+
+export interface QueueOptionsFactory {
+  createQueueOptions(): Promise<QueueModuleOptions> | QueueModuleOptions;
+}
+
+export interface QueueModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  inject?: (InjectionToken | OptionalFactoryDependency)[];
+  useFactory?: (...args: never[]) => Promise<QueueModuleOptions> | QueueModuleOptions;
+  useClass?: Type<QueueOptionsFactory>;
+  useExisting?: Type<QueueOptionsFactory>;
+}

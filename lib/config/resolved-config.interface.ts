@@ -1,0 +1,45 @@
+import type { RedisServerOptions, DatabaseOptions, SupervisorOptions } from './queue-options.interface';
+
+/** The validated, defaulted, frozen configuration every other layer reads. Built only by `resolveQueueConfig`. */
+export interface ResolvedRedisConnection {
+  name: string;
+  driver: 'redis';
+  /** Name of the Redis server (a key of `redis`). */
+  server: string;
+  queue: string;
+  retryAfter: number;
+  blockFor: number | null;
+  afterCommit: boolean;
+}
+
+export interface ResolvedSyncConnection {
+  name: string;
+  driver: 'sync';
+  queue: string;
+}
+
+export type ResolvedConnection = ResolvedRedisConnection | ResolvedSyncConnection;
+
+export type ResolvedFailedStore =
+  | { driver: 'database'; database: string; table: string }
+  | { driver: 'redis'; server: string }
+  | { driver: 'null' };
+
+export type ResolvedBatching =
+  | { driver: 'redis'; server: string }
+  | { driver: 'database'; database: string; table: string };
+
+export interface ResolvedQueueConfig {
+  readonly default: string;
+  readonly redis: Readonly<Record<string, RedisServerOptions>>;
+  readonly connections: Readonly<Record<string, ResolvedConnection>>;
+  readonly queues: Readonly<Record<string, string>>;
+  readonly failed: ResolvedFailedStore;
+  readonly databases: Readonly<Record<string, DatabaseOptions>>;
+  readonly batching: ResolvedBatching;
+  readonly prefix: string;
+  /** Decoded 32-byte keys; the first encrypts, all decrypt. Empty when no key is configured. */
+  readonly keys: readonly Buffer[];
+  readonly supervisors: Readonly<Record<string, Record<string, SupervisorOptions>>>;
+  readonly maxPayloadBytes: number;
+}

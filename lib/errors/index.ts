@@ -1,0 +1,4 @@
+export * from './queue.error';
+export * from './config.errors';
+export * from './dispatch.errors';
+export * from './job.errors';

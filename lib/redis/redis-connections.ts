@@ -1,0 +1,92 @@
+import Redis, { Cluster, RedisOptions } from 'ioredis';
+import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
+import type { RedisServerOptions } from '../config/queue-options.interface';
+import { QueueConfigError } from '../errors';
+
+export type RedisClient = Redis | Cluster;
+
+/** How long a command waits for a connection before it fails instead of queueing without bound. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * Opens Redis clients by server name, lazily: one shared command client per server, plus dedicated clients
+ * for blocking pops. `closeAll()` ends every client it opened.
+ */
+export class RedisConnections {
+  private readonly shared = new Map<string, RedisClient>();
+  private readonly dedicated = new Set<RedisClient>();
+
+  constructor(private readonly config: Pick<ResolvedQueueConfig, 'redis'>) {}
+
+  /** The shared command client of a server (auto-pipelined). */
+  get(server: string): RedisClient {
+    let client = this.shared.get(server);
+    if (!client) {
+      client = this.open(server, true);
+      this.shared.set(server, client);
+    }
+    return client;
+  }
+
+  /** A new client for blocking commands, closed by closeAll() or by the caller with release(). */
+  dedicatedClient(server: string): RedisClient {
+    const client = this.open(server, false);
+    this.dedicated.add(client);
+    return client;
+  }
+
+  async release(client: RedisClient): Promise<void> {
+    this.dedicated.delete(client);
+    await quit(client);
+  }
+
+  isCluster(server: string): boolean {
+    return 'cluster' in this.serverOptions(server);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.shared.values(), ...this.dedicated];
+    this.shared.clear();
+    this.dedicated.clear();
+    await Promise.all(all.map(quit));
+  }
+
+  private serverOptions(server: string): RedisServerOptions {
+    const options = this.config.redis[server];
+    if (!options) throw new QueueConfigError(`redis.${server}`, `no Redis server named "${server}" is defined`);
+    return options;
+  }
+
+  private open(server: string, autoPipelining: boolean): RedisClient {
+    const options = this.serverOptions(server);
+    const common: RedisOptions = {
+      lazyConnect: false,
+      enableAutoPipelining: autoPipelining,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      maxRetriesPerRequest: autoPipelining ? 2 : null,
+      connectionName: `nestjs-queue:${server}`,
+    };
+    if ('cluster' in options) {
+      return new Cluster(options.cluster, {
+        enableAutoPipelining: autoPipelining,
+        ...options.options,
+        redisOptions: { ...common, ...options.options?.redisOptions },
+      });
+    }
+    if ('url' in options && typeof options.url === 'string') {
+      const { url, ...rest } = options;
+      return new Redis(url, { ...common, ...rest });
+    }
+    return new Redis({ ...common, ...(options as RedisOptions) });
+  }
+}
+
+async function quit(client: RedisClient): Promise<void> {
+  try {
+    if (client.status === 'end') return;
+    if (client.status === 'ready') await client.quit();
+    else client.disconnect();
+  } catch {
+    client.disconnect();
+  }
+}
