@@ -2,3 +2,4 @@ export * from './queue.error';
 export * from './config.errors';
 export * from './dispatch.errors';
 export * from './job.errors';
+export * from './batch.errors';
