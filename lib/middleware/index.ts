@@ -1,0 +1,11 @@
+export { Limit } from './limit';
+export { RateLimiter } from './rate-limiter';
+export type { LimiterCallback, LimiterResult } from './rate-limiter';
+export { RateLimited } from './rate-limited.middleware';
+export { WithoutOverlapping } from './without-overlapping.middleware';
+export { ThrottlesExceptions } from './throttles-exceptions.middleware';
+export type { ErrorPredicate, ErrorClass, BackoffMinutes } from './throttles-exceptions.middleware';
+export { Skip } from './skip.middleware';
+export type { SkipCondition } from './skip.middleware';
+export { SkipIfBatchCancelled } from './skip-if-batch-cancelled.middleware';
+export type { SecondsOrDate } from './seconds';
