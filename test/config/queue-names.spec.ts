@@ -1,0 +1,59 @@
+import { parseQueueList } from '../../lib/config/queue-names';
+
+const named = { priority: 'critical,high,default,low', emails: 'transactional, marketing' };
+
+describe('parseQueueList', () => {
+  it('splits a comma list and trims the names', () => {
+    expect(parseQueueList(' high , default,low ', named)).toEqual(['high', 'default', 'low']);
+  });
+
+  it('expands a single name that is a named list', () => {
+    expect(parseQueueList('priority', named)).toEqual(['critical', 'high', 'default', 'low']);
+    expect(parseQueueList(' emails ', named)).toEqual(['transactional', 'marketing']);
+  });
+
+  it('reads a value containing a comma literally, even when its parts are list names', () => {
+    expect(parseQueueList('priority,low', named)).toEqual(['priority', 'low']);
+  });
+
+  it('returns any other single name as one queue', () => {
+    expect(parseQueueList('exports', named)).toEqual(['exports']);
+    expect(parseQueueList('{default}', {})).toEqual(['{default}']);
+  });
+
+  it('expands one level only', () => {
+    expect(parseQueueList('outer', { outer: 'inner', inner: 'a,b' })).toEqual(['inner']);
+  });
+
+  it('does not treat inherited object properties as list names', () => {
+    expect(parseQueueList('constructor', {})).toEqual(['constructor']);
+    expect(parseQueueList('toString', named)).toEqual(['toString']);
+  });
+
+  it('works without named lists', () => {
+    expect(parseQueueList('a,b')).toEqual(['a', 'b']);
+  });
+
+  it('drops repeated names, keeping the first position', () => {
+    expect(parseQueueList('high,low,high', named)).toEqual(['high', 'low']);
+  });
+
+  it.each([
+    ['', 'is empty'],
+    ['   ', 'is empty'],
+    ['a,,b', 'empty queue name at position 2'],
+    ['a,', 'empty queue name at position 2'],
+    [',a', 'empty queue name at position 1'],
+  ])('rejects %p with a clear error', (value, problem) => {
+    expect(() => parseQueueList(value, named)).toThrow(problem);
+    expect(() => parseQueueList(value, named)).toThrow('e.g. "high,default"');
+  });
+
+  it('rejects a named list with an empty name, naming the list', () => {
+    expect(() => parseQueueList('broken', { broken: 'a,,b' })).toThrow('the queue list named "broken"');
+  });
+
+  it('rejects a value that is not a string', () => {
+    expect(() => parseQueueList(5 as unknown as string, named)).toThrow('must be a string');
+  });
+});
