@@ -2,4 +2,5 @@ export * from './queue.error';
 export * from './config.errors';
 export * from './dispatch.errors';
 export * from './job.errors';
+export * from './store.errors';
 export * from './batch.errors';

@@ -25,8 +25,8 @@ export class MaxExceptionsExceededError extends QueueError {}
 
 /** job.fail() was called without an error. */
 export class ManuallyFailedError extends QueueError {
-  constructor(jobName: string) {
-    super(`${jobName} was marked as failed by its handler.`);
+  constructor(jobName: string, message?: string) {
+    super(message ?? `${jobName} was marked as failed by its handler.`);
   }
 }
 

@@ -35,9 +35,10 @@ export class RedisConnections {
     return client;
   }
 
+  /** Closes a dedicated client at once; a blocking command in flight on it rejects. */
   async release(client: RedisClient): Promise<void> {
     this.dedicated.delete(client);
-    await quit(client);
+    client.disconnect();
   }
 
   isCluster(server: string): boolean {
@@ -45,10 +46,11 @@ export class RedisConnections {
   }
 
   async closeAll(): Promise<void> {
-    const all = [...this.shared.values(), ...this.dedicated];
+    const shared = [...this.shared.values()];
+    for (const client of this.dedicated) client.disconnect();
     this.shared.clear();
     this.dedicated.clear();
-    await Promise.all(all.map(quit));
+    await Promise.all(shared.map(quit));
   }
 
   private serverOptions(server: string): RedisServerOptions {

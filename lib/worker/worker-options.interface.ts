@@ -28,8 +28,8 @@ export interface WorkerOptions {
   stopWhenEmpty?: boolean;
   /** Register SIGTERM/SIGINT handlers that stop the worker gracefully. Default true when run from the CLI. */
   handleSignals?: boolean;
-  /** Stop (and exit non-zero) when a job ignores its timeout. Default: exit the process, as Laravel does. */
-  onStuckJob?: 'exit' | 'stop';
+  /** Seconds a handler that ignores its timeout (job.signal) gets to settle; then the worker stops with 'timeout'. Default 2. */
+  timeoutGrace?: number;
 }
 
 export type WorkerStopReason =

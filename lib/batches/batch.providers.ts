@@ -1,0 +1,4 @@
+import type { Provider } from '@nestjs/common';
+
+export const batchProviders: Provider[] = [];
+export const batchExports: Provider[] = [];

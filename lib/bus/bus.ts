@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { JobRegistry } from '../registry/job.registry';
+import { JobDispatcher } from './job-dispatcher';
+import { PendingDispatch } from './pending-dispatch';
+import { PendingChain } from './pending-chain';
+import { JobClass, JobDataOf, JobDescriptor } from './job-descriptor';
+import { SyncRunner } from './sync-runner';
+
+/** Sends jobs: `dispatch`, `dispatchSync`, `dispatchIf`, `dispatchUnless`, `dispatchMany`, `chain`. */
+@Injectable()
+export class Bus {
+  constructor(
+    protected readonly dispatcher: JobDispatcher,
+    protected readonly registry: JobRegistry,
+    protected readonly syncRunner: SyncRunner,
+  ) {}
+
+  /** Queues the job; await the result for its id (null when a unique job's lock is held). */
+  dispatch<C extends JobClass>(jobClass: C, data: JobDataOf<C>): PendingDispatch {
+    return new PendingDispatch((o) =>
+      this.dispatcher.dispatch({ definition: this.registry.forClass(jobClass), data, connection: o.connection, queue: o.queue, delay: o.delay }),
+    );
+  }
+
+  /** Runs the job now, in this process, as the sync driver does; its failure is thrown to the caller. */
+  async dispatchSync<C extends JobClass>(jobClass: C, data: JobDataOf<C>): Promise<void> {
+    await this.syncRunner.run(this.registry.forClass(jobClass), data);
+  }
+
+  /** Dispatches only when `condition` is true; resolves to null otherwise. */
+  dispatchIf<C extends JobClass>(condition: boolean | (() => boolean), jobClass: C, data: JobDataOf<C>): PromiseLike<string | null> {
+    return (typeof condition === 'function' ? condition() : condition) ? this.dispatch(jobClass, data) : Promise.resolve(null);
+  }
+
+  /** Dispatches only when `condition` is false; resolves to null otherwise. */
+  dispatchUnless<C extends JobClass>(condition: boolean | (() => boolean), jobClass: C, data: JobDataOf<C>): PromiseLike<string | null> {
+    return (typeof condition === 'function' ? condition() : condition) ? Promise.resolve(null) : this.dispatch(jobClass, data);
+  }
+
+  /**
+   * Queues many jobs at once: jobs bound for the same connection and queue go in one round trip.
+   * Resolves to their ids in order (null where a unique job's lock was held).
+   */
+  dispatchMany(jobs: JobDescriptor[]): Promise<(string | null)[]> {
+    return this.dispatcher.dispatchMany(
+      jobs.map((j) => ({
+        definition: this.registry.forClass(j.jobClass),
+        data: j.data,
+        connection: j.connection,
+        queue: j.queue,
+        delay: j.delaySeconds,
+      })),
+    );
+  }
+
+  /** Jobs run one after another; see PendingChain. */
+  chain(jobs: JobDescriptor[]): PendingChain {
+    return new PendingChain(this.dispatcher, jobs);
+  }
+}

@@ -1,0 +1,50 @@
+/** A job taken from a queue: the exact string now held in the queue's reservations, and its attempts. */
+export interface ReservedJob {
+  /** Queue it came from. */
+  readonly queue: string;
+  /** The payload as reserved (attempts already raised); it identifies the reservation. */
+  readonly raw: string;
+}
+
+export interface QueueSizes {
+  ready: number;
+  delayed: number;
+  reserved: number;
+}
+
+/**
+ * Where payloads live. One small contract, as Laravel's Queue: the Redis driver implements all of it,
+ * and later drivers (database) will too. Payloads are opaque strings here.
+ */
+export interface QueueDriver {
+  readonly connectionName: string;
+  /** Seconds a reservation lasts before it is handed out again. */
+  readonly retryAfter: number;
+  /** Seconds a pop may block when idle, or null. */
+  readonly blockFor: number | null;
+
+  push(queue: string, payload: string): Promise<void>;
+  /** Pushes many payloads to one queue in one round trip. */
+  pushMany(queue: string, payloads: string[]): Promise<void>;
+  /** Makes the payload available after `delaySeconds` (fractions allowed). */
+  later(queue: string, payload: string, delaySeconds: number): Promise<void>;
+  /**
+   * Reserves up to `count` jobs, trying the queues strictly in order. When `ack` is given, that reservation is
+   * removed first, in the same round trip (ack of one job + reservation of the next).
+   */
+  pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]>;
+  /** Waits up to `seconds` (inside Redis) for a push to any of the queues. Resolves early when one arrives. */
+  waitForJobs(queues: readonly string[], seconds: number): Promise<void>;
+  /** Removes the reservation: the job is done (succeeded, deleted, or failed for good). */
+  ack(job: ReservedJob): Promise<void>;
+  /** Returns the job to its queue after `delaySeconds`; false if the reservation had already expired. */
+  release(job: ReservedJob, delaySeconds: number): Promise<boolean>;
+  /** Extends reservations by retryAfter from now; returns the jobs whose reservation was already gone. */
+  extend(jobs: readonly ReservedJob[]): Promise<ReservedJob[]>;
+  size(queue: string): Promise<number>;
+  sizes(queue: string): Promise<QueueSizes>;
+  /** Deletes every job of the queue (ready, delayed, reserved); returns how many there were. */
+  clear(queue: string): Promise<number>;
+  /** Stops any blocking wait and frees what the driver holds. Shared clients are closed by their owner. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+import { QueueError } from './queue.error';
+
+/**
+ * A store needs an optional peer dependency (knex, or the database driver knex loads) that is not installed.
+ * `packages` are the npm packages to add.
+ */
+export class MissingPeerDependencyError extends QueueError {
+  constructor(
+    readonly packages: readonly string[],
+    feature: string,
+  ) {
+    const list = packages.map((name) => `"${name}"`).join(' and ');
+    super(
+      `${feature} needs the npm package${packages.length === 1 ? '' : 's'} ${list}, which ` +
+        `${packages.length === 1 ? 'is' : 'are'} not installed. Run: npm install ${packages.join(' ')}`,
+    );
+  }
+}
+
+/** A failed-job store was given a time that is not a valid Date (e.g. `new Date('nonsense')` or NaN hours). */
+export class InvalidFailedJobTimeError extends QueueError {
+  constructor(argument: string, value: unknown) {
+    super(`${argument} must be a valid Date (or a finite number of hours); got ${String(value)}. Pass a real point in time.`);
+  }
+}

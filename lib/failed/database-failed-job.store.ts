@@ -1,0 +1,273 @@
+import { dirname } from 'node:path';
+import type { Knex } from 'knex';
+import type { DatabaseOptions } from '../config/queue-options.interface';
+import { InvalidFailedJobTimeError, MissingPeerDependencyError } from '../errors';
+import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interface';
+
+/** How the store writes and reads `failed_at` differs per database family; everything else is plain knex. */
+type Dialect = 'sqlite' | 'pg' | 'mysql' | 'other';
+
+/** knex client names (and aliases) → the driver package knex will require, and the dialect family. */
+const CLIENTS: Readonly<Record<string, { driver: string; dialect: Dialect }>> = {
+  'better-sqlite3': { driver: 'better-sqlite3', dialect: 'sqlite' },
+  sqlite3: { driver: 'sqlite3', dialect: 'sqlite' },
+  sqlite: { driver: 'sqlite3', dialect: 'sqlite' },
+  pg: { driver: 'pg', dialect: 'pg' },
+  postgres: { driver: 'pg', dialect: 'pg' },
+  postgresql: { driver: 'pg', dialect: 'pg' },
+  pgnative: { driver: 'pg-native', dialect: 'pg' },
+  cockroachdb: { driver: 'pg', dialect: 'pg' },
+  mysql2: { driver: 'mysql2', dialect: 'mysql' },
+  mysql: { driver: 'mysql', dialect: 'mysql' },
+  oracledb: { driver: 'oracledb', dialect: 'other' },
+  mssql: { driver: 'tedious', dialect: 'other' },
+};
+
+const FEATURE = 'The database failed-job store (failed.driver: "database")';
+const COLUMNS = ['uuid', 'connection', 'queue', 'payload', 'exception', 'failed_at'] as const;
+
+interface FailedJobRow {
+  uuid: string;
+  connection: string;
+  queue: string;
+  payload: string;
+  exception: string;
+  failed_at: Date | string | number;
+}
+
+/** A raw mysql / mysql2 connection, as knex hands it to the pool's afterCreate hook. */
+interface CallbackConnection {
+  query(sql: string, callback: (error: Error | null) => void): unknown;
+}
+type AfterCreate = (connection: CallbackConnection, done: (error: Error | null, connection: unknown) => void) => void;
+
+/**
+ * Failed jobs in a SQL table shaped like Laravel's `failed_jobs`, through knex (SQLite, PostgreSQL, MySQL/MariaDB).
+ * knex and the driver are optional peer dependencies, loaded when the store is constructed.
+ *
+ * Times are stored as instants, never as local wall-clock times: `timestamptz` on PostgreSQL, a TIMESTAMP written
+ * and read in UTC sessions on MySQL/MariaDB, epoch milliseconds on SQLite. They round-trip to the millisecond.
+ */
+export class DatabaseFailedJobStore implements FailedJobStore {
+  private readonly db: Knex;
+  private readonly dialect: Dialect;
+  private setupPromise: Promise<void> | undefined;
+
+  constructor(
+    knexConfig: DatabaseOptions,
+    private readonly table = 'failed_jobs',
+  ) {
+    const client = typeof knexConfig.client === 'string' ? knexConfig.client : '';
+    const known = CLIENTS[client];
+    const knexModule = loadKnex(known?.driver);
+    if (known) ensureDriverInstalled(known.driver);
+    this.dialect = known?.dialect ?? 'other';
+    this.db = knexModule.knex(this.dialect === 'mysql' ? withUtcSessions(knexConfig) : (knexConfig as Knex.Config));
+  }
+
+  /** Creates the table and its indexes when missing. Runs once per store; every other method awaits it first. */
+  setup(): Promise<void> {
+    if (!this.setupPromise) {
+      this.setupPromise = this.createTableIfMissing().catch((error: unknown) => {
+        this.setupPromise = undefined;
+        throw error;
+      });
+    }
+    return this.setupPromise;
+  }
+
+  async log(record: FailedJobRecord): Promise<void> {
+    await this.setup();
+    await this.db(this.table)
+      .insert({
+        uuid: record.id,
+        connection: record.connection,
+        queue: record.queue,
+        payload: record.payload,
+        exception: record.exception,
+        failed_at: this.encodeTime(record.failedAt, 'failedAt'),
+      })
+      .onConflict('uuid')
+      .merge();
+  }
+
+  async all(): Promise<FailedJobRecord[]> {
+    await this.setup();
+    const rows: FailedJobRow[] = await this.read(this.newestFirst(this.db(this.table).select(...COLUMNS)));
+    return rows.map((row) => this.toRecord(row));
+  }
+
+  async find(id: string): Promise<FailedJobRecord | null> {
+    await this.setup();
+    const rows: FailedJobRow[] = await this.read(this.db(this.table).select(...COLUMNS).where('uuid', id).limit(1));
+    return rows.length ? this.toRecord(rows[0]) : null;
+  }
+
+  async ids(queue?: string): Promise<string[]> {
+    await this.setup();
+    const query = this.db(this.table).select('uuid');
+    if (queue !== undefined) query.where('queue', queue);
+    const rows: Pick<FailedJobRow, 'uuid'>[] = await this.newestFirst(query);
+    return rows.map((row) => row.uuid);
+  }
+
+  async forget(id: string): Promise<boolean> {
+    await this.setup();
+    const removed = await this.db(this.table).where('uuid', id).del();
+    return removed > 0;
+  }
+
+  async flush(hours?: number): Promise<number> {
+    if (hours === undefined) {
+      await this.setup();
+      return this.db(this.table).del();
+    }
+    if (!Number.isFinite(hours)) throw new InvalidFailedJobTimeError('flush(hours)', hours);
+    return this.prune(new Date(Date.now() - hours * 3_600_000));
+  }
+
+  async prune(before: Date): Promise<number> {
+    const cutoff = this.encodeTime(before, 'prune(before)');
+    await this.setup();
+    return this.db(this.table).where('failed_at', '<', cutoff).del();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private async createTableIfMissing(): Promise<void> {
+    if (await this.db.schema.hasTable(this.table)) return;
+    try {
+      // In a transaction where DDL is transactional (PostgreSQL, SQLite): table and indexes appear together.
+      await this.db.transaction((trx) => trx.schema.createTable(this.table, (table) => this.defineTable(table)));
+    } catch (error) {
+      // Another process (or another store on the same database) created it meanwhile: that is success.
+      if (await this.db.schema.hasTable(this.table)) return;
+      throw error;
+    }
+  }
+
+  private defineTable(table: Knex.CreateTableBuilder): void {
+    table.bigIncrements('id');
+    table.string('uuid', 255).notNullable().unique();
+    // varchar, not text: MySQL/MariaDB cannot index whole text columns.
+    table.string('connection', 255).notNullable();
+    table.string('queue', 255).notNullable();
+    table.text('payload', 'longtext').notNullable();
+    table.text('exception', 'longtext').notNullable();
+    table
+      .timestamp('failed_at', { precision: 3 })
+      .notNullable()
+      .defaultTo(this.dialect === 'sqlite' ? this.db.fn.now() : this.db.fn.now(3));
+    table.index(['connection', 'queue', 'failed_at']);
+    if (this.dialect === 'mysql') {
+      // Payloads are arbitrary Unicode; ids and queue names compare exactly, as in the other stores.
+      table.charset('utf8mb4');
+      table.collate('utf8mb4_bin');
+    }
+  }
+
+  private newestFirst<T extends Knex.QueryBuilder>(query: T): T {
+    return query.orderBy('failed_at', 'desc').orderBy('id', 'desc') as T;
+  }
+
+  /** On MySQL, asks the driver to parse TIMESTAMP values as UTC (the session writes them in UTC). */
+  private read<T extends Knex.QueryBuilder>(query: T): T {
+    return this.dialect === 'mysql' ? (query) : query;
+  }
+
+  private encodeTime(value: Date, argument: string): Date | string | number {
+    if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidFailedJobTimeError(argument, value);
+    switch (this.dialect) {
+      case 'sqlite':
+        return value.getTime();
+      case 'mysql':
+        // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, read by a session whose time_zone is UTC.
+        return value.toISOString().slice(0, 23).replace('T', ' ');
+      default:
+        return value;
+    }
+  }
+
+  private toRecord(row: FailedJobRow): FailedJobRecord {
+    return {
+      id: row.uuid,
+      connection: row.connection,
+      queue: row.queue,
+      payload: row.payload,
+      exception: row.exception,
+      failedAt: decodeTime(row.failed_at),
+    };
+  }
+}
+
+/** Dates as the drivers return them: a Date, epoch ms (SQLite), or a UTC 'YYYY-MM-DD HH:MM:SS[.fff]' string. */
+function decodeTime(value: Date | string | number): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number') return new Date(value);
+  if (/^-?\d+(\.\d+)?$/.test(value)) return new Date(Number(value));
+  const iso = value.includes('T') ? value : value.replace(' ', 'T');
+  return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
+}
+
+type KnexModule = typeof import('knex');
+
+function loadKnex(driver: string | undefined): KnexModule {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('knex') as KnexModule;
+  } catch (error) {
+    if (isModuleNotFound(error, 'knex')) {
+      throw new MissingPeerDependencyError(driver && !isResolvable(driver) ? ['knex', driver] : ['knex'], FEATURE);
+    }
+    throw error;
+  }
+}
+
+function ensureDriverInstalled(driver: string): void {
+  if (!isResolvable(driver)) throw new MissingPeerDependencyError([driver], FEATURE);
+}
+
+/** Whether `name` can be required, from where knex requires it or from here. */
+function isResolvable(name: string): boolean {
+  const from: string[] = [];
+  try {
+    from.push(dirname(require.resolve('knex')));
+  } catch {
+    // knex itself is missing: look from here only.
+  }
+  try {
+    require.resolve(name, from.length ? { paths: from } : undefined);
+    return true;
+  } catch {
+    try {
+      require.resolve(name);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function isModuleNotFound(error: unknown, name: string): boolean {
+  return (
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+    error.message.includes(`'${name}'`)
+  );
+}
+
+/** Every pooled MySQL/MariaDB connection runs in UTC, so TIMESTAMP values are written and read as UTC. */
+function withUtcSessions(config: DatabaseOptions): Knex.Config {
+  const pool = { ...(config.pool ?? {}) } as Knex.PoolConfig & { afterCreate?: AfterCreate };
+  const userAfterCreate = pool.afterCreate;
+  const afterCreate: AfterCreate = (connection, done) => {
+    connection.query("SET time_zone = '+00:00'", (error) => {
+      if (error) done(error, connection);
+      else if (userAfterCreate) userAfterCreate(connection, done);
+      else done(null, connection);
+    });
+  };
+  return { ...(config as Knex.Config), pool: { ...pool, afterCreate } };
+}

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+
+// Module and configuration
+export { QueueModule } from './queue.module';
+export type {
+  QueueModuleOptions, QueueModuleAsyncOptions, QueueOptionsFactory, ConnectionOptions, RedisConnectionOptions,
+  SyncConnectionOptions, RedisServerOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
+} from './config/queue-options.interface';
+export type { ResolvedQueueConfig, ResolvedConnection } from './config/resolved-config.interface';
+export { resolveQueueConfig } from './config/resolve-config';
+export { QUEUE_CONFIG } from './queue.constants';
+
+// Jobs
+export * from './decorators';
+export type { JobContext, JobMiddleware } from './worker/job-context.interface';
+
+// Sending
+export { Bus } from './bus/bus';
+export { PendingDispatch } from './bus/pending-dispatch';
+export { PendingChain } from './bus/pending-chain';
+export { job, JobDescriptor } from './bus/job-descriptor';
+export type { JobClass, JobDataOf } from './bus/job-descriptor';
+
+// Taking
+export { Worker } from './worker/worker';
+export type { WorkerOptions, WorkerStopReason } from './worker/worker-options.interface';
+export { WORKER_EXIT_CODES } from './worker/worker-options.interface';
+export { QueueManager } from './drivers/queue-manager';
+export type { QueueDriver, ReservedJob, QueueSizes } from './drivers/queue-driver.interface';
+
+// Events
+export * from './events/queue-event.classes';
+export { QueueEvents } from './events/queue-events.service';
+export type { QueueEventListener } from './events/queue-events.service';
+
+// Failed jobs
+export { FailedJobs } from './failed/failed-jobs.service';
+export type { FailedJobRecord, FailedJobStore } from './failed/failed-job-store.interface';
+
+// Middleware
+export * from './middleware';
+
+// Payload
+export type { JobPayload, DescriptorPayload } from './payload/payload.interface';
+
+// Errors
+export * from './errors';

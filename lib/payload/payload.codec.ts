@@ -1,0 +1,75 @@
+import { InvalidPayloadError } from '../errors';
+import { JobPayload, PAYLOAD_VERSION } from './payload.interface';
+
+/**
+ * Writes a payload with `v` and `attempts` first (the Redis scripts rewrite that prefix) and the other fields
+ * in a fixed order; fields at their default are not written.
+ */
+export function encodePayload(p: JobPayload): string {
+  const out: Record<string, unknown> = { v: p.v, attempts: p.attempts, uuid: p.uuid, job: p.job };
+  if (p.displayName !== undefined && p.displayName !== p.job) out.displayName = p.displayName;
+  out.data = p.data;
+  if (p.maxTries !== undefined) out.maxTries = p.maxTries;
+  if (p.maxExceptions) out.maxExceptions = p.maxExceptions;
+  if (p.backoff && p.backoff.length) out.backoff = p.backoff;
+  if (p.timeout !== undefined) out.timeout = p.timeout;
+  if (p.failOnTimeout) out.failOnTimeout = true;
+  if (p.retryUntil !== undefined) out.retryUntil = p.retryUntil;
+  if (p.createdAt !== undefined) out.createdAt = p.createdAt;
+  if (p.delay) out.delay = p.delay;
+  if (p.batchId) out.batchId = p.batchId;
+  if (p.chain && p.chain.length) out.chain = p.chain;
+  if (p.chainCatch) out.chainCatch = p.chainCatch;
+  if (p.chainConnection) out.chainConnection = p.chainConnection;
+  if (p.chainQueue) out.chainQueue = p.chainQueue;
+  if (p.tags && p.tags.length) out.tags = p.tags;
+  if (p.encrypted) out.encrypted = true;
+  if (p.uniqueKey) out.uniqueKey = p.uniqueKey;
+  if (p.uniqueUntil) out.uniqueUntil = p.uniqueUntil;
+  if (p.deleteWhenMissing) out.deleteWhenMissing = true;
+  return JSON.stringify(out);
+}
+
+/** Reads a payload taken from a queue; anything that is not a payload we can run is an InvalidPayloadError. */
+export function decodePayload(raw: string): JobPayload {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new InvalidPayloadError(`The payload is not valid JSON (${(error as Error).message}): ${preview(raw)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidPayloadError(`The payload is not a JSON object: ${preview(raw)}`);
+  }
+  const p = parsed as Partial<JobPayload>;
+  if (typeof p.v !== 'number' || !Number.isInteger(p.v) || p.v < 1) {
+    throw new InvalidPayloadError(`The payload has no valid version field "v": ${preview(raw)}`);
+  }
+  if (p.v > PAYLOAD_VERSION) {
+    throw new InvalidPayloadError(
+      `The payload is version ${p.v}, newer than this worker understands (${PAYLOAD_VERSION}). Upgrade nestjs-queue on the workers.`,
+    );
+  }
+  if (typeof p.uuid !== 'string' || !p.uuid) throw new InvalidPayloadError(`The payload has no "uuid": ${preview(raw)}`);
+  if (typeof p.job !== 'string' || !p.job) throw new InvalidPayloadError(`The payload has no "job" name: ${preview(raw)}`);
+  if (typeof p.attempts !== 'number') throw new InvalidPayloadError(`The payload has no "attempts" count: ${preview(raw)}`);
+  return p as JobPayload;
+}
+
+/** The job's uuid if the text is close enough to a payload to have one; else null. Used to name failed records. */
+export function salvageUuid(raw: string): string | null {
+  const match = /"uuid":"([0-9a-fA-F-]{36})"/.exec(raw);
+  return match ? match[1] : null;
+}
+
+function preview(raw: string): string {
+  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+}
+
+/** Epoch seconds the payload was created, from `createdAt` or the UUID v7's timestamp. */
+export function createdAtOf(p: JobPayload): number {
+  if (p.createdAt !== undefined) return p.createdAt;
+  const hex = p.uuid.replace(/-/g, '').slice(0, 12);
+  const ms = parseInt(hex, 16);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : 0;
+}

@@ -1,0 +1,387 @@
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { QUEUE_CONFIG, FAILED_JOB_STORE } from '../queue.constants';
+import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
+import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
+import { QueueManager } from '../drivers/queue-manager';
+import type { RedisClient } from '../redis/redis-connections';
+import { JobRegistry } from '../registry/job.registry';
+import type { JobDefinition, JobHandlerInstance } from '../registry/job-definition';
+import { decodePayload, encodePayload, salvageUuid } from '../payload/payload.codec';
+import { JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
+import type { FailedJobStore } from '../failed/failed-job-store.interface';
+import { QueueEvents } from '../events/queue-events.service';
+import {
+  JobExceptionOccurred, JobFailed, JobProcessed, JobProcessing, JobReleasedAfterException, JobTimedOut,
+} from '../events/queue-event.classes';
+import { InvalidPayloadError, JobTimeoutError, MaxAttemptsExceededError, MaxExceptionsExceededError } from '../errors';
+import { JobDispatcher } from '../bus/job-dispatcher';
+import { SyncRunner } from '../bus/sync-runner';
+import type { Batch } from '../batches/batch';
+import { RunningJob } from './job-context';
+import { describeError, isMissingRecordError, toError } from './job-errors';
+import { middlewareFor, runThroughPipeline } from './middleware-pipeline';
+import { BatchHooks, BATCH_HOOKS } from './batch-hooks';
+
+/** The worker's defaults that apply to a job which does not set its own. */
+export interface RunDefaults {
+  tries: number;
+  timeout: number;
+  backoff: number[];
+  /** Seconds a handler that ignores its timeout may take to settle before the worker gives up on it. */
+  timeoutGrace: number;
+}
+
+/**
+ * - `done`: the reservation must still be removed (the worker may do it in one round trip with the next pop);
+ *   everything else (chain, batch, unique lock) is handled.
+ * - `handled`: the reservation was released, removed or failed already.
+ * - `stuck`: the job ignored its timeout; the worker must stop and the process exit non-zero.
+ */
+export type ProcessResult = 'done' | 'handled' | 'stuck';
+
+const EXCEPTIONS_TTL_SECONDS = 86400;
+
+/**
+ * Owns one job's lifecycle, top to bottom, as Laravel's Worker::process: decode → attempts check →
+ * JobProcessing → middleware → handle (with timeout) → ack | release with backoff | fail → JobProcessed.
+ */
+@Injectable()
+export class JobRunner extends SyncRunner {
+  private readonly logger = new Logger('nestjs-queue');
+  /** Jobs whose failure has been handled, so no path fails one twice. */
+  private readonly failRecorded = new WeakSet<RunningJob>();
+
+  constructor(
+    @Inject(QUEUE_CONFIG) private readonly config: ResolvedQueueConfig,
+    private readonly manager: QueueManager,
+    private readonly registry: JobRegistry,
+    private readonly events: QueueEvents,
+    private readonly dispatcher: JobDispatcher,
+    @Inject(FAILED_JOB_STORE) private readonly failedStore: FailedJobStore,
+    @Optional() @Inject(BATCH_HOOKS) private readonly batches?: BatchHooks,
+  ) {
+    super();
+    manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
+  }
+
+  async process(driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults): Promise<ProcessResult> {
+    let payload: JobPayload;
+    let definition: JobDefinition | undefined;
+    let data: unknown;
+    try {
+      payload = decodePayload(reserved.raw);
+      definition = this.registry.byJobName(payload.job);
+      if (!definition) {
+        throw new InvalidPayloadError(
+          `No job named "${payload.job}" is registered in this worker. Register its @Job class in a module, or delete the job.`,
+        );
+      }
+      data = payload.encrypted ? JSON.parse(this.dispatcher.encrypter.decrypt(payload.data, payload.job)) : payload.data;
+    } catch (error) {
+      await this.failUnreadable(driver, reserved, toError(error));
+      return 'handled';
+    }
+
+    const maxTries = payload.maxTries ?? defaults.tries;
+    const job = this.context(payload, data, driver.connectionName, reserved.queue, maxTries);
+    const timeout = payload.timeout ?? defaults.timeout;
+    const nowSeconds = Date.now() / 1000;
+
+    if (payload.retryUntil !== undefined ? nowSeconds > payload.retryUntil : maxTries > 0 && payload.attempts > maxTries) {
+      const reason = payload.retryUntil !== undefined ? 'retryUntil' : 'tries';
+      await this.failJob(driver, reserved, job, definition, new MaxAttemptsExceededError(payload.job, reason));
+      return 'handled';
+    }
+
+    if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(driver.connectionName, job));
+
+    let handler: JobHandlerInstance | undefined;
+    let settled = true;
+    try {
+      handler = await definition.resolve();
+      if (payload.uniqueKey && payload.uniqueUntil === 'processing') {
+        await this.dispatcher.releaseUnique(driver.connectionName, payload.uniqueKey, payload.uuid);
+      }
+      const middleware = middlewareFor(definition, data);
+      const run = runThroughPipeline(middleware, handler, data, job);
+      if (timeout > 0) {
+        const outcome = await this.withTimeout(run, job, timeout, defaults.timeoutGrace);
+        if (outcome !== 'ok') {
+          settled = outcome === 'timed-out';
+          await this.handleTimeout(driver, reserved, job, definition, handler, timeout, defaults);
+          return settled ? 'handled' : 'stuck';
+        }
+      } else {
+        await run;
+      }
+    } catch (thrown) {
+      await this.handleException(driver, reserved, job, definition, handler, toError(thrown), defaults);
+      return 'handled';
+    }
+
+    const outcome = job.outcome;
+    if (outcome.kind === 'failed') {
+      await this.failJob(driver, reserved, job, definition, outcome.error, handler);
+      return 'handled';
+    }
+    if (outcome.kind === 'released') {
+      await driver.release(reserved, outcome.delay);
+      if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
+      return 'handled';
+    }
+    // Succeeded, or deleted by its handler: Laravel continues the chain and counts the batch in both cases.
+    await this.succeeded(driver.connectionName, job);
+    if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
+    return 'done';
+  }
+
+  /** dispatchSync: run the job here and now; no retries; a failure runs the failure handling and is thrown. */
+  async run(definition: JobDefinition, data: unknown, connection = 'sync', queue = 'default'): Promise<void> {
+    const payload: JobPayload = { v: PAYLOAD_VERSION, attempts: 1, uuid: uuidv7(), job: definition.name, data };
+    await this.runInline(definition, payload, data, connection, queue);
+  }
+
+  private async runSyncPayload(connection: string, queue: string, raw: string): Promise<void> {
+    const payload = decodePayload(raw);
+    payload.attempts = 1;
+    const definition = this.registry.byJobName(payload.job);
+    if (!definition) throw new InvalidPayloadError(`No job named "${payload.job}" is registered.`);
+    const data = payload.encrypted ? JSON.parse(this.dispatcher.encrypter.decrypt(payload.data, payload.job)) : payload.data;
+    await this.runInline(definition, payload, data, connection, queue);
+  }
+
+  private async runInline(definition: JobDefinition, payload: JobPayload, data: unknown, connection: string, queue: string): Promise<void> {
+    const job = this.context(payload, data, connection, queue, 1);
+    if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(connection, job));
+    const handler = await definition.resolve();
+    let error: Error | null = null;
+    try {
+      if (payload.uniqueKey) await this.dispatcher.releaseUnique(connection, payload.uniqueKey, payload.uuid);
+      await runThroughPipeline(middlewareFor(definition, data), handler, data, job);
+      if (job.outcome.kind === 'failed') error = job.outcome.error;
+    } catch (thrown) {
+      error = toError(thrown);
+      if (payload.deleteWhenMissing && isMissingRecordError(error)) return;
+      if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(connection, job, error));
+    }
+    if (error) {
+      job.markFailed();
+      await this.afterFailure(connection, job, definition, handler, error);
+      throw error;
+    }
+    if (job.outcome.kind !== 'released') await this.succeeded(connection, job);
+    if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(connection, job));
+  }
+
+  private context(payload: JobPayload, data: unknown, connection: string, queue: string, maxTries: number): RunningJob {
+    return new RunningJob(payload, data, connection, queue, maxTries, { redis: this.redisFor(connection), prefix: this.config.prefix }, (id) =>
+      this.loadBatch(id),
+    );
+  }
+
+  private loadBatch(id: string): Promise<Batch | null> {
+    if (!this.batches) return Promise.resolve(null);
+    return this.batches.find(id);
+  }
+
+  private redisFor(connection: string): RedisClient {
+    const settings = this.config.connections[connection];
+    const server = settings && settings.driver === 'redis' ? settings.server : Object.keys(this.config.redis)[0];
+    return this.manager.redis.get(server);
+  }
+
+  private async withTimeout(run: Promise<void>, job: RunningJob, timeout: number, grace: number): Promise<'ok' | 'timed-out' | 'stuck'> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeout * 1000);
+    });
+    try {
+      const first = await Promise.race([run.then(() => 'ok' as const), timedOut]);
+      if (first === 'ok') return 'ok';
+    } finally {
+      clearTimeout(timer);
+    }
+    job.abort(new JobTimeoutError(job.name, timeout));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const settledInGrace = await Promise.race([
+      run.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => {
+        graceTimer = setTimeout(() => resolve(false), grace * 1000);
+      }),
+    ]);
+    clearTimeout(graceTimer);
+    return settledInGrace ? 'timed-out' : 'stuck';
+  }
+
+  /** Laravel's timeout rules: fail if it would exceed its tries or maxExceptions, or failOnTimeout; else release. */
+  private async handleTimeout(
+    driver: QueueDriver, reserved: ReservedJob, job: RunningJob, definition: JobDefinition,
+    handler: JobHandlerInstance, timeout: number, defaults: RunDefaults,
+  ): Promise<void> {
+    const error = new JobTimeoutError(job.name, timeout);
+    const p = job.payload;
+    if (this.events.has(JobTimedOut)) await this.events.emit(new JobTimedOut(driver.connectionName, job));
+    if (this.willExceedTries(job) || p.failOnTimeout || (await this.willExceedExceptions(job))) {
+      await this.failJob(driver, reserved, job, definition, error, handler);
+      return;
+    }
+    await driver.release(reserved, this.backoffFor(p, defaults));
+  }
+
+  private async handleException(
+    driver: QueueDriver, reserved: ReservedJob, job: RunningJob, definition: JobDefinition,
+    handler: JobHandlerInstance | undefined, error: Error, defaults: RunDefaults,
+  ): Promise<void> {
+    const p = job.payload;
+    if (p.deleteWhenMissing && isMissingRecordError(error)) {
+      await driver.ack(reserved);
+      if (p.uniqueKey) await this.dispatcher.releaseUnique(driver.connectionName, p.uniqueKey, p.uuid);
+      if (p.batchId && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
+      return;
+    }
+    if (job.outcome.kind === 'failed') {
+      // fail() was called, then the handler threw: the requested failure stands.
+      await this.failJob(driver, reserved, job, definition, job.outcome.error, handler);
+    }
+    try {
+      if (!job.hasFailed()) {
+        if (this.willExceedTries(job)) {
+          await this.failJob(driver, reserved, job, definition, error, handler);
+        } else if (await this.willExceedExceptions(job)) {
+          const tooMany = new MaxExceptionsExceededError(`${job.name} has thrown ${p.maxExceptions} exceptions; the last: ${error.message}`);
+          await this.failJob(driver, reserved, job, definition, tooMany, handler);
+        }
+      }
+      if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(driver.connectionName, job, error));
+    } finally {
+      if (!job.hasFailed()) {
+        const outcome = job.outcome;
+        if (outcome.kind === 'released') {
+          await driver.release(reserved, outcome.delay);
+        } else if (outcome.kind === 'deleted') {
+          await driver.ack(reserved);
+        } else {
+          await driver.release(reserved, this.backoffFor(p, defaults));
+          if (this.events.has(JobReleasedAfterException)) await this.events.emit(new JobReleasedAfterException(driver.connectionName, job, error));
+        }
+      }
+    }
+  }
+
+  private willExceedTries(job: RunningJob): boolean {
+    const p = job.payload;
+    if (p.retryUntil !== undefined) return Date.now() / 1000 >= p.retryUntil;
+    return job.maxTries > 0 && p.attempts >= job.maxTries;
+  }
+
+  private async willExceedExceptions(job: RunningJob): Promise<boolean> {
+    const max = job.payload.maxExceptions;
+    if (!max) return false;
+    const key = `${this.config.prefix}job-exceptions:${job.id}`;
+    const result = await this.redisFor(job.connection).multi().incr(key).expire(key, EXCEPTIONS_TTL_SECONDS).exec();
+    const count = Number(result?.[0]?.[1] ?? 0);
+    return count >= max;
+  }
+
+  backoffFor(p: JobPayload, defaults: RunDefaults): number {
+    const list = p.backoff ?? defaults.backoff;
+    if (!list.length) return 0;
+    return list[Math.min(Math.max(p.attempts - 1, 0), list.length - 1)];
+  }
+
+  /** Chain, batch and unique lock after a run that neither failed nor was released. */
+  private async succeeded(connection: string, job: RunningJob): Promise<void> {
+    const p = job.payload;
+    if (p.chain && p.chain.length) {
+      const [next, ...rest] = p.chain;
+      await this.dispatcher.dispatch(
+        this.dispatcher.requestFor(next, {
+          chain: rest,
+          chainCatch: p.chainCatch,
+          chainConnection: p.chainConnection,
+          chainQueue: p.chainQueue,
+          batchId: p.batchId,
+        }),
+      );
+    }
+    if (p.batchId && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
+    if (p.uniqueKey && p.uniqueUntil !== 'processing') await this.dispatcher.releaseUnique(connection, p.uniqueKey, p.uuid);
+  }
+
+  /**
+   * Fails a job for good: the failed-job record is written first (so nothing is lost if we die here), then the
+   * reservation removed, then the unique lock, batch, chain catch, @OnFailed and JobFailed.
+   */
+  private async failJob(
+    driver: QueueDriver, reserved: ReservedJob, job: RunningJob, definition: JobDefinition,
+    error: Error, handler?: JobHandlerInstance,
+  ): Promise<void> {
+    if (this.failRecorded.has(job)) return;
+    this.failRecorded.add(job);
+    job.markFailed();
+    await this.failedStore.log({
+      id: job.id, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
+      exception: describeError(error), failedAt: new Date(),
+    });
+    await driver.ack(reserved);
+    await this.afterFailure(driver.connectionName, job, definition, handler, error);
+  }
+
+  private async afterFailure(connection: string, job: RunningJob, definition: JobDefinition, handler: JobHandlerInstance | undefined, error: Error): Promise<void> {
+    const p = job.payload;
+    const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
+      try {
+        await fn();
+      } catch (e) {
+        const err = toError(e);
+        this.logger.error(`${what} of ${job.name} (${job.id}) threw: ${err.message}`, err.stack);
+      }
+    };
+    if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));
+    if (p.batchId && this.batches) await step('Recording the batch failure', () => this.batches?.recordFailedJob(p.batchId as string, p.uuid, error));
+    if (p.chainCatch) {
+      const chainCatch = p.chainCatch;
+      await step('Dispatching the chain catch job', () => this.dispatcher.dispatch(this.dispatcher.requestFor(chainCatch, { chainConnection: p.chainConnection, chainQueue: p.chainQueue })));
+    }
+    if (definition.failedMethod) {
+      const method = definition.failedMethod;
+      await step('The @OnFailed method', async () => {
+        const instance = handler ?? (await definition.resolve());
+        await (instance[method] as (d: unknown, e: Error, j: RunningJob) => unknown).call(instance, job.data, error, job);
+      });
+    }
+    if (this.events.has(JobFailed)) await this.events.emit(new JobFailed(connection, job, error));
+  }
+
+  /** A payload that cannot be run (malformed, unknown version or job, undecryptable) goes to the failed store. */
+  private async failUnreadable(driver: QueueDriver, reserved: ReservedJob, error: Error): Promise<void> {
+    const uuid = salvageUuid(reserved.raw) ?? uuidv7();
+    this.logger.error(`A job on ${driver.connectionName}:${reserved.queue} could not be run and was moved to the failed jobs: ${error.message}`);
+    await this.failedStore.log({
+      id: uuid, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
+      exception: describeError(error), failedAt: new Date(),
+    });
+    await driver.ack(reserved);
+    if (this.events.has(JobFailed)) {
+      let payload: JobPayload;
+      try {
+        payload = JSON.parse(reserved.raw) as JobPayload;
+        if (typeof payload !== 'object' || payload === null) throw new Error('not an object');
+      } catch {
+        payload = { v: PAYLOAD_VERSION, attempts: 0, uuid, job: 'unknown', data: null };
+      }
+      const job = this.context({ ...payload, uuid }, null, driver.connectionName, reserved.queue, 0);
+      job.markFailed();
+      await this.events.emit(new JobFailed(driver.connectionName, job, error));
+    }
+  }
+
+  /** For tests and tools: a payload string as a worker would read it. */
+  static encode(p: JobPayload): string {
+    return encodePayload(p);
+  }
+}

@@ -1,0 +1,223 @@
+import { Logger } from '@nestjs/common';
+import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
+import type { RedisClient } from '../redis/redis-connections';
+import { QueueEvents } from '../events/queue-events.service';
+import { Looping, WorkerStopping } from '../events/queue-event.classes';
+import { JobRunner, RunDefaults } from './job-runner';
+import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface';
+import { Sleeper } from './sleeper';
+
+export interface LoopSettings {
+  connection: string;
+  queues: string[];
+  concurrency: number;
+  sleep: number;
+  maxJobs: number;
+  maxTime: number;
+  memory: number;
+  rest: number;
+  once: boolean;
+  stopWhenEmpty: boolean;
+  defaults: RunDefaults;
+  /** Keys for the restart timestamp and for pausing queues. */
+  restartKey: string;
+  pausedKey: (queue: string) => string;
+}
+
+/** How often (ms) the loop reads the restart timestamp and paused queues, at most. */
+const CONTROL_INTERVAL_MS = 1000;
+
+/**
+ * One `Worker.run()`: up to `concurrency` jobs in hand, queues in strict order, stop checks after every job,
+ * reservations of jobs in hand extended by a heartbeat, and one shared idle wait (a blocking pop or a sleep).
+ */
+export class WorkerLoop {
+  private readonly logger = new Logger('nestjs-queue:worker');
+  private stopReason: WorkerStopReason | null = null;
+  private readonly inHand = new Set<ReservedJob>();
+  private taken = 0;
+  private finished = 0;
+  private readonly startedAt = Date.now();
+  private readonly sleeper = new Sleeper();
+  private idle: Promise<void> | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private restartStamp: string | null = null;
+  private controlCheckedAt = 0;
+  private activeQueues: string[];
+  private outage = false;
+
+  constructor(
+    private readonly driver: QueueDriver,
+    private readonly runner: JobRunner,
+    private readonly events: QueueEvents,
+    private readonly redis: RedisClient | null,
+    private readonly s: LoopSettings,
+  ) {
+    this.activeQueues = s.queues;
+  }
+
+  get exitCode(): number {
+    return this.stopReason ? WORKER_EXIT_CODES[this.stopReason] : 0;
+  }
+
+  stop(reason: WorkerStopReason = 'stopped'): void {
+    if (this.stopReason) return;
+    this.stopReason = reason;
+    this.sleeper.wakeAll();
+    if (this.idle) void this.driver.close();
+  }
+
+  async run(): Promise<WorkerStopReason> {
+    try {
+      await this.readControl(true);
+    } catch (error) {
+      this.reportOutage(error);
+    }
+    const beat = Math.max(1, this.driver.retryAfter / 2) * 1000;
+    this.heartbeat = setInterval(() => void this.extendReservations(), beat);
+    this.heartbeat.unref();
+    try {
+      await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, () => this.slot()));
+    } finally {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      await this.driver.close();
+    }
+    const reason = this.stopReason ?? 'stopped';
+    if (this.events.has(WorkerStopping)) await this.events.emit(new WorkerStopping(this.s.connection, WORKER_EXIT_CODES[reason], reason));
+    return reason;
+  }
+
+  private async slot(): Promise<void> {
+    let ack: ReservedJob | undefined;
+    while (!this.stopReason) {
+      if (this.s.maxJobs > 0 && this.taken >= this.s.maxJobs) break;
+      if (this.s.once && this.taken >= 1) break;
+      if (this.events.has(Looping)) await this.events.emit(new Looping(this.s.connection, this.activeQueues.join(',')));
+      let jobs: ReservedJob[];
+      try {
+        jobs = await this.driver.pop(this.activeQueues, 1, ack);
+        ack = undefined;
+        this.recovered();
+      } catch (error) {
+        if (this.stopReason) break;
+        this.reportOutage(error);
+        await this.sleeper.sleep(1000);
+        continue;
+      }
+      if (jobs.length === 0) {
+        if (this.s.once) this.stop('once');
+        else if (this.s.stopWhenEmpty && this.inHand.size === 0) this.stop('empty');
+        else await this.waitForWork();
+        continue;
+      }
+      const job = jobs[0];
+      this.taken++;
+      this.inHand.add(job);
+      let result;
+      try {
+        result = await this.runner.process(this.driver, job, this.s.defaults);
+      } catch (error) {
+        // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
+        this.reportOutage(error);
+        result = 'handled' as const;
+      } finally {
+        this.inHand.delete(job);
+      }
+      this.finished++;
+      if (result === 'done') ack = job;
+      if (result === 'stuck') {
+        this.logger.error(`A ${job.queue} job ignored its timeout and is still running; stopping the worker so it can be restarted.`);
+        this.stop('timeout');
+      }
+      await this.checkAfterJob();
+      if (this.s.rest > 0 && !this.stopReason) await this.sleeper.sleep(this.s.rest * 1000);
+    }
+    if (ack) {
+      try {
+        await this.driver.ack(ack);
+      } catch (error) {
+        this.reportOutage(error);
+      }
+    }
+  }
+
+  /** Stop checks after each job, in Laravel's order. */
+  private async checkAfterJob(): Promise<void> {
+    if (this.stopReason) return;
+    if (this.s.memory > 0 && process.memoryUsage().heapUsed / 1048576 >= this.s.memory) return this.stop('memory');
+    try {
+      await this.readControl(false);
+    } catch (error) {
+      this.reportOutage(error);
+    }
+    if (this.stopReason) return;
+    if (this.s.once) return this.stop('once');
+    if (this.s.maxTime > 0 && Date.now() - this.startedAt >= this.s.maxTime * 1000) return this.stop('max-time');
+    if (this.s.maxJobs > 0 && this.finished >= this.s.maxJobs) return this.stop('max-jobs');
+  }
+
+  /** Reads the restart timestamp and which queues are paused, at most once a second. */
+  private async readControl(initial: boolean): Promise<void> {
+    if (!this.redis) return;
+    const now = Date.now();
+    if (!initial && now - this.controlCheckedAt < CONTROL_INTERVAL_MS) return;
+    this.controlCheckedAt = now;
+    const keys = [this.s.restartKey, ...this.s.queues.map(this.s.pausedKey)];
+    const values = await Promise.all(keys.map((k) => (this.redis as RedisClient).get(k)));
+    const [stamp, ...paused] = values;
+    if (initial) this.restartStamp = stamp;
+    else if (stamp !== this.restartStamp) return this.stop('restart');
+    this.activeQueues = this.s.queues.filter((_, i) => !paused[i]);
+  }
+
+  /** One idle wait shared by every slot: a blocking pop when the connection blocks, else a sleep. */
+  private waitForWork(): Promise<void> {
+    if (!this.idle) {
+      const blockFor = this.driver.blockFor;
+      const wait = async () => {
+        try {
+          if (this.s.maxTime > 0 && Date.now() - this.startedAt >= this.s.maxTime * 1000) return this.stop('max-time');
+          await this.readControl(false);
+          if (blockFor !== null && blockFor > 0 && this.activeQueues.length > 0) {
+            await this.driver.waitForJobs(this.activeQueues, blockFor);
+          } else {
+            await this.sleeper.sleep(this.s.sleep * 1000);
+          }
+        } catch (error) {
+          if (!this.stopReason) {
+            this.reportOutage(error);
+            await this.sleeper.sleep(1000);
+          }
+        } finally {
+          this.idle = null;
+        }
+      };
+      this.idle = wait();
+    }
+    return this.idle;
+  }
+
+  private async extendReservations(): Promise<void> {
+    if (this.inHand.size === 0) return;
+    try {
+      const lost = await this.driver.extend([...this.inHand]);
+      for (const job of lost) {
+        this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
+      }
+    } catch (error) {
+      this.reportOutage(error);
+    }
+  }
+
+  private reportOutage(error: unknown): void {
+    if (this.outage) return;
+    this.outage = true;
+    this.logger.error(`Queue connection ${this.s.connection} failed: ${error instanceof Error ? error.message : String(error)}. Retrying.`);
+  }
+
+  private recovered(): void {
+    if (!this.outage) return;
+    this.outage = false;
+    this.logger.log(`Queue connection ${this.s.connection} is back.`);
+  }
+}

@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { QUEUE_CONFIG } from '../queue.constants';
+import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
+import { parseQueueList } from '../config/queue-names';
+import { QueueManager } from '../drivers/queue-manager';
+import { QueueEvents } from '../events/queue-events.service';
+import { QueueConfigError } from '../errors';
+import { JobRunner } from './job-runner';
+import { WorkerLoop } from './worker-loop';
+import { WorkerOptions, WorkerStopReason, WORKER_EXIT_CODES } from './worker-options.interface';
+import { restartKey, pausedKey } from './control-keys';
+
+/** Takes jobs from queues and runs them: `php artisan queue:work` as a service. */
+@Injectable()
+export class Worker {
+  private readonly logger = new Logger('nestjs-queue:worker');
+  private readonly loops = new Set<WorkerLoop>();
+
+  constructor(
+    @Inject(QUEUE_CONFIG) private readonly config: ResolvedQueueConfig,
+    private readonly manager: QueueManager,
+    private readonly runner: JobRunner,
+    private readonly events: QueueEvents,
+  ) {}
+
+  /** Runs until a stop condition; resolves with the reason it stopped. */
+  async run(options: WorkerOptions = {}): Promise<WorkerStopReason> {
+    const settings = this.manager.settings(options.connection);
+    if (settings.driver === 'sync') {
+      throw new QueueConfigError(`connections.${settings.name}`, 'the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis connection.');
+    }
+    const queues = parseQueueList(options.queue ?? settings.queue, this.config.queues);
+    const num = (key: keyof WorkerOptions, value: unknown, fallback: number): number => {
+      if (value === undefined) return fallback;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new QueueConfigError(`worker.${key}`, `must be a number of 0 or more, got ${JSON.stringify(value)}`);
+      }
+      return value;
+    };
+    const backoff = options.backoff === undefined ? [] : ([] as number[]).concat(options.backoff);
+    backoff.forEach((b) => num('backoff', b, 0));
+    const concurrency = Math.floor(num('concurrency', options.concurrency, 1));
+    if (concurrency < 1) throw new QueueConfigError('worker.concurrency', 'must be 1 or more');
+    const loop = new WorkerLoop(this.manager.createDriver(settings.name), this.runner, this.events, this.manager.redis.get(settings.server), {
+      connection: settings.name,
+      queues,
+      concurrency,
+      sleep: num('sleep', options.sleep, 3),
+      maxJobs: num('maxJobs', options.maxJobs, 0),
+      maxTime: num('maxTime', options.maxTime, 0),
+      memory: num('memory', options.memory, 128),
+      rest: num('rest', options.rest, 0),
+      once: options.once ?? false,
+      stopWhenEmpty: options.stopWhenEmpty ?? false,
+      defaults: {
+        tries: num('tries', options.tries, 1),
+        timeout: num('timeout', options.timeout, 60),
+        backoff,
+        timeoutGrace: num('timeoutGrace', options.timeoutGrace, 2),
+      },
+      restartKey: restartKey(this.config.prefix),
+      pausedKey: (queue) => pausedKey(this.config.prefix, settings.name, queue),
+    });
+    this.loops.add(loop);
+    const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
+    try {
+      return await loop.run();
+    } finally {
+      detach();
+      this.loops.delete(loop);
+    }
+  }
+
+  /** Asks every running loop of this worker to stop gracefully: jobs in hand finish, no new job is taken. */
+  stop(): void {
+    for (const loop of this.loops) loop.stop('stopped');
+  }
+
+  /** The process exit code for a stop reason (12 for memory, as Laravel). */
+  static exitCode(reason: WorkerStopReason): number {
+    return WORKER_EXIT_CODES[reason];
+  }
+
+  private handleSignals(loop: WorkerLoop): () => void {
+    let received = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      received++;
+      if (received === 1) {
+        this.logger.log(`${signal} received: finishing the jobs in hand, then stopping. Send it again to stop at once.`);
+        loop.stop('signal');
+      } else {
+        this.logger.warn(`${signal} received again: exiting now; jobs in hand return to their queues after retryAfter.`);
+        process.exit(1);
+      }
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    return () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+  }
+}
