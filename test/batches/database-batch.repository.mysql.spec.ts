@@ -1,0 +1,3 @@
+import { describeSqlBatchRepository } from './sql-batch-repository.suite';
+
+describeSqlBatchRepository('mysql');
