@@ -89,6 +89,7 @@ export class WorkerLoop {
 
   private async slot(): Promise<void> {
     let ack: ReservedJob | undefined;
+    let waited = false;
     while (!this.stopReason) {
       if (this.s.maxJobs > 0 && this.taken >= this.s.maxJobs) break;
       if (this.s.once && this.taken >= 1) break;
@@ -105,12 +106,19 @@ export class WorkerLoop {
         continue;
       }
       if (jobs.length === 0) {
+        // A blocking connection waits inside Redis once before --once or --stop-when-empty give up, as Laravel's pop does.
+        if ((this.s.once || this.s.stopWhenEmpty) && !waited && this.driver.blockFor) {
+          waited = true;
+          await this.waitForWork();
+          continue;
+        }
         if (this.s.once) this.stop('once');
         else if (this.s.stopWhenEmpty && this.inHand.size === 0) this.stop('empty');
         else await this.waitForWork();
         continue;
       }
       const job = jobs[0];
+      waited = false;
       this.taken++;
       this.inHand.add(job);
       let result;
