@@ -1,0 +1,40 @@
+import type { QueueModuleOptions } from '../../../lib';
+import { createQueueApp, QueueTestApp } from '../../support/queue-app';
+import { fixtureJobs, fixtureLists } from '../../fixtures/worker-process/fixture-jobs';
+
+/**
+ * The sending side of a reliability test: an app in the test process with the worker fixture's jobs and connection
+ * settings, on the given Redis and prefix, so what it dispatches the forked workers take.
+ */
+export async function createFixtureApp(redisUrl: string, prefix: string, retryAfter = 90, extra: QueueModuleOptions = {}): Promise<QueueTestApp> {
+  return createQueueApp(fixtureJobs, {
+    default: 'redis',
+    redis: { queue: { url: redisUrl }, default: { url: redisUrl } },
+    connections: { redis: { driver: 'redis', connection: 'queue', queue: 'default', retryAfter, blockFor: null } },
+    failed: { driver: 'redis' },
+    prefix,
+    ...extra,
+  });
+}
+
+/** What the fixture jobs recorded: every run that began (`uuid|pid|attempt`) and every completion (uuid). */
+export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: string; pid: number; attempt: number }[]; done: string[] }> {
+  const [started, done] = await Promise.all([
+    t.redis.lrange(fixtureLists.started(t.prefix), 0, -1),
+    t.redis.lrange(fixtureLists.done(t.prefix), 0, -1),
+  ]);
+  return {
+    started: started.map((line) => {
+      const [id, pid, attempt] = line.split('|');
+      return { id, pid: Number(pid), attempt: Number(attempt) };
+    }),
+    done,
+  };
+}
+
+/** Jobs held by a queue, key by key: ready list, delayed and reserved sets. */
+export async function heldJobs(t: QueueTestApp, queue = 'default'): Promise<{ ready: number; delayed: number; reserved: number }> {
+  const base = `${t.prefix}queues:${queue}`;
+  const [ready, delayed, reserved] = await Promise.all([t.redis.llen(base), t.redis.zcard(`${base}:delayed`), t.redis.zcard(`${base}:reserved`)]);
+  return { ready, delayed, reserved };
+}
