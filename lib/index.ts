@@ -18,6 +18,14 @@ export type { JobContext, JobMiddleware } from './worker/job-context.interface';
 export { Bus } from './bus/bus';
 export { PendingDispatch } from './bus/pending-dispatch';
 export { PendingChain } from './bus/pending-chain';
+export type { ChainLink } from './bus/pending-chain';
+export { PendingBatch } from './bus/pending-batch';
+export type { BatchEntry } from './bus/pending-batch';
+
+// Batches
+export { Batch } from './batches/batch';
+export { BatchRepository } from './batches/batch-repository.token';
+export type { BatchRecord, BatchOptions } from './batches/batch-repository.interface';
 export { job, JobDescriptor } from './bus/job-descriptor';
 export type { JobClass, JobDataOf } from './bus/job-descriptor';
 

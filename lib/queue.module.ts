@@ -19,6 +19,8 @@ import type { FailedJobStore } from './failed/failed-job-store.interface';
 import { FailedJobs } from './failed/failed-jobs.service';
 import { QueueLifecycle } from './queue-lifecycle';
 import { batchProviders, batchExports } from './batches/batch.providers';
+import { BatchCoordinator } from './bus/batch-coordinator';
+import { BATCH_HOOKS } from './worker/batch-hooks';
 
 const coreProviders: Provider[] = [
   { provide: QUEUE_CONFIG, useFactory: (options: QueueModuleOptions) => resolveQueueConfig(options), inject: [QUEUE_MODULE_OPTIONS] },
@@ -40,6 +42,8 @@ const coreProviders: Provider[] = [
   FailedJobs,
   QueueLifecycle,
   ...batchProviders,
+  BatchCoordinator,
+  { provide: BATCH_HOOKS, useExisting: BatchCoordinator },
 ];
 
 const exported = [Bus, Worker, QueueManager, FailedJobs, QueueEvents, JobRegistry, JobDispatcher, RedisConnections, QUEUE_CONFIG, ...batchExports];

@@ -2,17 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { JobRegistry } from '../registry/job.registry';
 import { JobDispatcher } from './job-dispatcher';
 import { PendingDispatch } from './pending-dispatch';
-import { PendingChain } from './pending-chain';
+import { PendingChain, ChainLink } from './pending-chain';
+import { PendingBatch, BatchEntry } from './pending-batch';
+import { BatchCoordinator } from './batch-coordinator';
+import type { Batch } from '../batches/batch';
 import { JobClass, JobDataOf, JobDescriptor } from './job-descriptor';
 import { SyncRunner } from './sync-runner';
 
-/** Sends jobs: `dispatch`, `dispatchSync`, `dispatchIf`, `dispatchUnless`, `dispatchMany`, `chain`. */
+/** Sends jobs: `dispatch`, `dispatchSync`, `dispatchIf`, `dispatchUnless`, `dispatchMany`, `chain`, `batch`. */
 @Injectable()
 export class Bus {
   constructor(
     protected readonly dispatcher: JobDispatcher,
     protected readonly registry: JobRegistry,
     protected readonly syncRunner: SyncRunner,
+    protected readonly batches: BatchCoordinator,
   ) {}
 
   /** Queues the job; await the result for its id (null when a unique job's lock is held). */
@@ -53,8 +57,18 @@ export class Bus {
     );
   }
 
-  /** Jobs run one after another; see PendingChain. */
-  chain(jobs: JobDescriptor[]): PendingChain {
-    return new PendingChain(this.dispatcher, jobs);
+  /** Jobs run one after another; a link may be a batch. See PendingChain. */
+  chain(links: ChainLink[]): PendingChain {
+    return new PendingChain(this.dispatcher, this.batches, links);
+  }
+
+  /** Jobs run in parallel and tracked together; an array entry is a chain inside the batch. See PendingBatch. */
+  batch(jobs: BatchEntry[]): PendingBatch {
+    return new PendingBatch(this.dispatcher, this.batches, jobs);
+  }
+
+  /** The batch with this id, or null. */
+  findBatch(id: string): Promise<Batch | null> {
+    return this.batches.find(id);
   }
 }

@@ -8,7 +8,7 @@ import type { JobDefinition } from '../registry/job-definition';
 import { assertPlainJson } from '../payload/json-data.validator';
 import { encodePayload, decodePayload } from '../payload/payload.codec';
 import { PayloadEncrypter } from '../payload/payload-encrypter';
-import { DescriptorPayload, JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
+import { CausePayload, DescriptorPayload, JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobQueued } from '../events/queue-event.classes';
 import { InvalidPayloadError, PayloadTooLargeError, QueueConnectionError, QueueError } from '../errors';
@@ -27,6 +27,8 @@ export interface DispatchRequest {
   chainCatch?: DescriptorPayload;
   chainConnection?: string;
   chainQueue?: string;
+  batchCallback?: boolean;
+  cause?: CausePayload;
 }
 
 interface Prepared {
@@ -136,13 +138,16 @@ export class JobDispatcher {
     if (!definition) {
       throw new InvalidPayloadError(`No job named "${descriptor.job}" is registered in this process, so it cannot be dispatched.`);
     }
+    const { chainConnection, chainQueue, ...rest } = stripUndefined(extra);
+    const carriesChain = (rest.chain?.length ?? 0) > 0 || rest.chainCatch !== undefined;
     return {
       definition,
       data: descriptor.data,
-      connection: descriptor.connection ?? definition.connection ?? extra.chainConnection,
-      queue: descriptor.queue ?? definition.queue ?? extra.chainQueue,
+      connection: descriptor.connection ?? definition.connection ?? chainConnection,
+      queue: descriptor.queue ?? definition.queue ?? chainQueue,
       delay: descriptor.delay,
-      ...stripUndefined(extra),
+      ...rest,
+      ...(carriesChain ? { chainConnection, chainQueue } : {}),
     };
   }
 
@@ -194,6 +199,8 @@ export class JobDispatcher {
     if (o.tags) payload.tags = o.tags(r.data);
     if (o.encrypted) payload.encrypted = true;
     if (o.deleteWhenMissing) payload.deleteWhenMissing = true;
+    if (r.batchCallback) payload.batchCallback = true;
+    if (r.cause) payload.cause = r.cause;
     let uniqueKey: string | undefined;
     if (o.unique) {
       uniqueKey = `${this.config.prefix}unique:${definition.name}:${o.unique.id ? o.unique.id(r.data) : ''}`;

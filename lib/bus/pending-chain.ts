@@ -2,6 +2,11 @@ import { QueueError } from '../errors';
 import type { DescriptorPayload } from '../payload/payload.interface';
 import { JobDescriptor, toDelaySeconds } from './job-descriptor';
 import type { JobDispatcher } from './job-dispatcher';
+import type { BatchCoordinator } from './batch-coordinator';
+import { PendingBatch } from './pending-batch';
+
+/** A link of a chain: a job, or a batch the chain waits for. */
+export type ChainLink = JobDescriptor | PendingBatch;
 
 /**
  * Jobs run one after another: each is sent only when the one before it succeeded. On a failure the rest is
@@ -15,7 +20,8 @@ export class PendingChain {
 
   constructor(
     private readonly dispatcher: JobDispatcher,
-    private readonly jobs: JobDescriptor[],
+    private readonly coordinator: BatchCoordinator,
+    private readonly jobs: ChainLink[],
   ) {}
 
   onConnection(connection: string): this {
@@ -39,22 +45,28 @@ export class PendingChain {
     return this;
   }
 
-  /** Sends the first job; resolves to its id (null for an empty chain). */
+  /** Sends the first link; resolves to the first job's id (null for an empty chain or one starting with a batch). */
   async dispatch(): Promise<string | null> {
-    const jobs = this.jobs.filter((j): j is JobDescriptor => j !== undefined && j !== null);
-    if (jobs.some((j) => !(j instanceof JobDescriptor))) {
-      throw new QueueError('Bus.chain() takes job descriptors: build each with job(JobClass, data).');
+    const links = this.jobs.filter((j) => j !== undefined && j !== null);
+    if (links.some((j) => !(j instanceof JobDescriptor) && !(j instanceof PendingBatch))) {
+      throw new QueueError('Bus.chain() takes job descriptors (job(JobClass, data)) and batches (bus.batch([...])).');
     }
-    if (jobs.length === 0) return null;
-    const described: DescriptorPayload[] = jobs.map((j) => this.dispatcher.describe(j));
+    if (links.length === 0) return null;
+    const described: DescriptorPayload[] = links.map((link) =>
+      link instanceof PendingBatch ? { job: '', data: null, batch: link.toLink() } : this.dispatcher.describe(link),
+    );
     const [first, ...rest] = described;
-    const request = this.dispatcher.requestFor(first, {
+    if (this.delaySeconds !== undefined && first.delay === undefined && !first.batch) first.delay = this.delaySeconds;
+    const context = {
       chain: rest,
       chainCatch: this.catchJob ? this.dispatcher.describe(this.catchJob) : undefined,
       chainConnection: this.connection,
       chainQueue: this.queue,
-    });
-    if (this.delaySeconds !== undefined && first.delay === undefined) request.delay = this.delaySeconds;
-    return this.dispatcher.dispatch(request);
+    };
+    if (first.batch) {
+      await this.coordinator.continueChain(first, context);
+      return null;
+    }
+    return this.dispatcher.dispatch(this.dispatcher.requestFor(first, context));
   }
 }

@@ -27,6 +27,8 @@ export function encodePayload(p: JobPayload): string {
   if (p.uniqueKey) out.uniqueKey = p.uniqueKey;
   if (p.uniqueUntil) out.uniqueUntil = p.uniqueUntil;
   if (p.deleteWhenMissing) out.deleteWhenMissing = true;
+  if (p.batchCallback) out.batchCallback = true;
+  if (p.cause) out.cause = p.cause;
   return JSON.stringify(out);
 }
 

@@ -12,6 +12,28 @@ export interface DescriptorPayload {
   delay?: number;
   /** A nested chain travelling with this descriptor. */
   chain?: DescriptorPayload[];
+  /** When set, this link of a chain is a batch, not a job (`job` and `data` are then unused). */
+  batch?: BatchLinkPayload;
+}
+
+/** A batch standing in a chain: created when the chain reaches it; the chain goes on when it finishes. */
+export interface BatchLinkPayload {
+  name: string;
+  /** Jobs of the batch; an array is a chain inside the batch. */
+  jobs: (DescriptorPayload | DescriptorPayload[])[];
+  allowFailures?: boolean;
+  then?: DescriptorPayload[];
+  catch?: DescriptorPayload[];
+  finally?: DescriptorPayload[];
+  connection?: string;
+  queue?: string;
+  user?: Record<string, unknown>;
+}
+
+/** The error a catch job (batch catch, chain catch) was sent for. */
+export interface CausePayload {
+  name: string;
+  message: string;
 }
 
 /**
@@ -56,4 +78,8 @@ export interface JobPayload {
   uniqueKey?: string;
   uniqueUntil?: 'processing';
   deleteWhenMissing?: boolean;
+  /** A batch callback (then/catch/finally): it names its batch but does not count in it. */
+  batchCallback?: boolean;
+  /** For catch jobs: the error that set them off. */
+  cause?: CausePayload;
 }

@@ -16,6 +16,8 @@ export interface JobContext<T = unknown> {
   /** Aborted when the job's timeout passes (and when the worker must stop at once). */
   readonly signal: AbortSignal;
   readonly batchId: string | null;
+  /** For a catch job (batch `catch`, chain `catch`): the error that set it off. */
+  readonly cause: { name: string; message: string } | null;
   /** The job's raw payload as it came from the queue. */
   readonly payload: import('../payload/payload.interface').JobPayload;
   batch(): Promise<Batch | null>;

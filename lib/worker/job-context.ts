@@ -46,6 +46,9 @@ export class RunningJob<T = unknown> implements JobContext<T> {
   get batchId(): string | null {
     return this.payload.batchId ?? null;
   }
+  get cause(): { name: string; message: string } | null {
+    return this.payload.cause ?? null;
+  }
 
   batch(): Promise<Batch | null> {
     return this.payload.batchId ? this.loadBatch(this.payload.batchId) : Promise.resolve(null);

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { QUEUE_CONFIG, FAILED_JOB_STORE } from '../queue.constants';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
@@ -59,7 +59,7 @@ export class JobRunner extends SyncRunner {
     private readonly events: QueueEvents,
     private readonly dispatcher: JobDispatcher,
     @Inject(FAILED_JOB_STORE) private readonly failedStore: FailedJobStore,
-    @Optional() @Inject(BATCH_HOOKS) private readonly batches?: BatchHooks,
+    @Inject(BATCH_HOOKS) private readonly batches: BatchHooks,
   ) {
     super();
     manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
@@ -240,7 +240,7 @@ export class JobRunner extends SyncRunner {
     if (p.deleteWhenMissing && isMissingRecordError(error)) {
       await driver.ack(reserved);
       if (p.uniqueKey) await this.dispatcher.releaseUnique(driver.connectionName, p.uniqueKey, p.uuid);
-      if (p.batchId && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
+      if (p.batchId && !p.batchCallback && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
       return;
     }
     if (job.outcome.kind === 'failed') {
@@ -296,19 +296,17 @@ export class JobRunner extends SyncRunner {
   /** Chain, batch and unique lock after a run that neither failed nor was released. */
   private async succeeded(connection: string, job: RunningJob): Promise<void> {
     const p = job.payload;
-    if (p.chain && p.chain.length) {
+    if (p.chain && p.chain.length && this.batches) {
       const [next, ...rest] = p.chain;
-      await this.dispatcher.dispatch(
-        this.dispatcher.requestFor(next, {
-          chain: rest,
-          chainCatch: p.chainCatch,
-          chainConnection: p.chainConnection,
-          chainQueue: p.chainQueue,
-          batchId: p.batchId,
-        }),
-      );
+      await this.batches.continueChain(next, {
+        chain: rest,
+        chainCatch: p.chainCatch,
+        chainConnection: p.chainConnection,
+        chainQueue: p.chainQueue,
+        batchId: p.batchCallback ? undefined : p.batchId,
+      });
     }
-    if (p.batchId && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
+    if (p.batchId && !p.batchCallback && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
     if (p.uniqueKey && p.uniqueUntil !== 'processing') await this.dispatcher.releaseUnique(connection, p.uniqueKey, p.uuid);
   }
 
@@ -342,10 +340,17 @@ export class JobRunner extends SyncRunner {
       }
     };
     if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));
-    if (p.batchId && this.batches) await step('Recording the batch failure', () => this.batches?.recordFailedJob(p.batchId as string, p.uuid, error));
+    if (p.batchId && !p.batchCallback && this.batches) await step('Recording the batch failure', () => this.batches?.recordFailedJob(p.batchId as string, p.uuid, error));
     if (p.chainCatch) {
       const chainCatch = p.chainCatch;
-      await step('Dispatching the chain catch job', () => this.dispatcher.dispatch(this.dispatcher.requestFor(chainCatch, { chainConnection: p.chainConnection, chainQueue: p.chainQueue })));
+      await step('Dispatching the chain catch job', () => this.dispatcher.dispatch(
+          this.dispatcher.requestFor(chainCatch, {
+            chainConnection: p.chainConnection,
+            chainQueue: p.chainQueue,
+            cause: { name: error.name, message: error.message },
+          }),
+        ),
+      );
     }
     if (definition.failedMethod) {
       const method = definition.failedMethod;

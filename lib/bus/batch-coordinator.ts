@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { BatchRepository } from '../batches/batch-repository.token';
+import type { BatchOptions, BatchRecord } from '../batches/batch-repository.interface';
+import type { BatchHost } from '../batches/batch-host.interface';
+import { Batch } from '../batches/batch';
+import { BatchTracker, BatchCallbackKind } from '../batches/batch-tracker';
+import type { BatchHooks } from '../worker/batch-hooks';
+import type { BatchLinkPayload, CausePayload, DescriptorPayload } from '../payload/payload.interface';
+import { QueueEvents } from '../events/queue-events.service';
+import { BatchFinished } from '../events/queue-event.classes';
+import { QueueError } from '../errors';
+import { JobDispatcher, DispatchRequest } from './job-dispatcher';
+import { JobDescriptor } from './job-descriptor';
+
+/** Where a chain goes on: its remaining links, catch, and default connection and queue. */
+export interface ChainContext {
+  chain?: DescriptorPayload[];
+  chainCatch?: DescriptorPayload;
+  chainConnection?: string;
+  chainQueue?: string;
+  batchId?: string;
+}
+
+/**
+ * Batches on the sending side: creates them, adds jobs (totals raised before the push, so a fast job never
+ * counts below zero), sends their callbacks durably as jobs, and continues chains through batch links.
+ * It is also what the worker reports batch jobs to.
+ */
+@Injectable()
+export class BatchCoordinator implements BatchHost, BatchHooks {
+  private readonly tracker: BatchTracker;
+
+  constructor(
+    readonly repository: BatchRepository,
+    private readonly dispatcher: JobDispatcher,
+    private readonly events: QueueEvents,
+  ) {
+    this.tracker = new BatchTracker(
+      repository,
+      (batch, which, error) => this.dispatchCallbacks(batch, which, error),
+      async (batch) => {
+        if (this.events.has(BatchFinished)) await this.events.emit(new BatchFinished(batch.options.connection ?? '', batch.id));
+      },
+    );
+  }
+
+  async find(id: string): Promise<Batch | null> {
+    const record = await this.repository.find(id);
+    return record ? new Batch(record, this) : null;
+  }
+
+  recordSuccessfulJob(batchId: string, jobId: string): Promise<void> {
+    return this.tracker.recordSuccessfulJob(batchId, jobId);
+  }
+
+  recordFailedJob(batchId: string, jobId: string, error: Error): Promise<void> {
+    return this.tracker.recordFailedJob(batchId, jobId, error);
+  }
+
+  /** Stores a batch and sends its jobs. An empty batch finishes at once (its then and finally are sent). */
+  async create(link: BatchLinkPayload, chain: ChainContext = {}): Promise<Batch> {
+    const options: BatchOptions = {
+      allowFailures: link.allowFailures || undefined,
+      then: link.then,
+      catch: link.catch,
+      finally: link.finally,
+      connection: link.connection,
+      queue: link.queue,
+      user: link.user,
+      chain: chain.chain?.length ? chain.chain : undefined,
+      chainCatch: chain.chainCatch,
+    };
+    const record = await this.repository.store({ id: uuidv7(), name: link.name, options: stripUndefined(options), createdAt: new Date() });
+    try {
+      if (link.jobs.length === 0) {
+        await this.repository.markAsFinished(record.id);
+        const finished = (await this.repository.find(record.id)) ?? record;
+        for (const which of ['then', 'finally', 'chain'] as const) await this.dispatchCallbacks(finished, which);
+      } else {
+        await this.addJobs(record, link.jobs);
+      }
+    } catch (error) {
+      await this.repository.delete(record.id).catch(() => undefined);
+      throw error;
+    }
+    return (await this.find(record.id)) as Batch;
+  }
+
+  /** Batch.add(): raises the totals, then pushes the jobs (a nested array is a chain; each of its jobs counts). */
+  async addJobs(batch: BatchRecord, jobs: unknown[]): Promise<void> {
+    const describe = (j: unknown): DescriptorPayload => {
+      if (j instanceof JobDescriptor) return this.dispatcher.describe(j);
+      if (j && typeof j === 'object' && typeof (j as DescriptorPayload).job === 'string') return j as DescriptorPayload;
+      throw new QueueError('Batch jobs are job descriptors: build each with job(JobClass, data).');
+    };
+    const links = jobs.map((entry) => (Array.isArray(entry) ? entry.map(describe) : describe(entry)));
+    const total = links.reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
+    if (total === 0) return;
+    await this.repository.incrementTotalJobs(batch.id, total);
+    const requests: DispatchRequest[] = [];
+    for (const link of links) {
+      const [first, ...rest] = Array.isArray(link) ? link : [link];
+      if (!first) continue;
+      if (first.batch) throw new QueueError('A batch cannot hold another batch directly; put it in a chain instead.');
+      requests.push(
+        this.dispatcher.requestFor(first, {
+          batchId: batch.id,
+          chainConnection: batch.options.connection,
+          chainQueue: batch.options.queue,
+          ...(rest.length ? { chain: rest } : {}),
+        }),
+      );
+    }
+    await this.dispatcher.dispatchMany(requests);
+  }
+
+  /** Sends the next link of a chain: a job, or a batch that continues the chain when it finishes. */
+  async continueChain(next: DescriptorPayload, context: ChainContext): Promise<void> {
+    if (next.batch) {
+      await this.create(
+        { ...next.batch, connection: next.batch.connection ?? context.chainConnection, queue: next.batch.queue ?? context.chainQueue },
+        context,
+      );
+      return;
+    }
+    await this.dispatcher.dispatch(this.dispatcher.requestFor(next, context));
+  }
+
+  private async dispatchCallbacks(batch: BatchRecord, which: BatchCallbackKind, error?: Error): Promise<void> {
+    const o = batch.options;
+    const cause: CausePayload | undefined = error ? { name: error.name, message: error.message } : undefined;
+    const defaults = { chainConnection: o.connection, chainQueue: o.queue };
+    if (which === 'chain') {
+      const [next, ...rest] = o.chain ?? [];
+      if (next) await this.continueChain(next, { chain: rest, chainCatch: o.chainCatch, ...defaults });
+      return;
+    }
+    if (which === 'chainCatch') {
+      if (o.chainCatch) await this.dispatcher.dispatch(this.dispatcher.requestFor(o.chainCatch, { ...defaults, cause }));
+      return;
+    }
+    const list = o[which] ?? [];
+    for (const descriptor of list) {
+      await this.dispatcher.dispatch(this.dispatcher.requestFor(descriptor, { ...defaults, batchId: batch.id, batchCallback: true, cause }));
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const key of Object.keys(o) as (keyof T)[]) if (o[key] === undefined) delete o[key];
+  return o;
+}
