@@ -46,7 +46,7 @@ type AfterCreate = (connection: CallbackConnection, done: (error: Error | null, 
  * knex and the driver are optional peer dependencies, loaded when the store is constructed.
  *
  * Times are stored as instants, never as local wall-clock times: `timestamptz` on PostgreSQL, a TIMESTAMP written
- * and read in UTC sessions on MySQL/MariaDB, epoch milliseconds on SQLite. They round-trip to the millisecond.
+ * and read in UTC sessions on MySQL/MariaDB, UTC text on SQLite. They round-trip to the millisecond.
  */
 export class DatabaseFailedJobStore implements FailedJobStore {
   private readonly db: Knex;
@@ -159,7 +159,12 @@ export class DatabaseFailedJobStore implements FailedJobStore {
     table
       .timestamp('failed_at', { precision: 3 })
       .notNullable()
-      .defaultTo(this.dialect === 'sqlite' ? this.db.fn.now() : this.db.fn.now(3));
+      .defaultTo(
+        this.dialect === 'sqlite'
+          ? // UTC with milliseconds, the very shape log() writes, so text comparison is time comparison.
+            this.db.raw("(strftime('%Y-%m-%d %H:%M:%f', 'now'))")
+          : this.db.fn.now(3),
+      );
     table.index(['connection', 'queue', 'failed_at']);
     if (this.dialect === 'mysql') {
       // Payloads are arbitrary Unicode; ids and queue names compare exactly, as in the other stores.
@@ -174,20 +179,17 @@ export class DatabaseFailedJobStore implements FailedJobStore {
 
   /** On MySQL, asks the driver to parse TIMESTAMP values as UTC (the session writes them in UTC). */
   private read<T extends Knex.QueryBuilder>(query: T): T {
-    return this.dialect === 'mysql' ? (query) : query;
+    return this.dialect === 'mysql' ? (query.options({ timezone: 'Z' }) as T) : query;
   }
 
-  private encodeTime(value: Date, argument: string): Date | string | number {
+  private encodeTime(value: Date, argument: string): Date | string {
     if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new InvalidFailedJobTimeError(argument, value);
-    switch (this.dialect) {
-      case 'sqlite':
-        return value.getTime();
-      case 'mysql':
-        // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC, read by a session whose time_zone is UTC.
-        return value.toISOString().slice(0, 23).replace('T', ' ');
-      default:
-        return value;
+    if (this.dialect === 'sqlite' || this.dialect === 'mysql') {
+      // 'YYYY-MM-DD HH:MM:SS.mmm' in UTC: MySQL sessions here run in UTC; on SQLite it is the shape of the column
+      // default too, so text order is time order.
+      return value.toISOString().slice(0, 23).replace('T', ' ');
     }
+    return value;
   }
 
   private toRecord(row: FailedJobRow): FailedJobRecord {
@@ -202,12 +204,16 @@ export class DatabaseFailedJobStore implements FailedJobStore {
   }
 }
 
-/** Dates as the drivers return them: a Date, epoch ms (SQLite), or a UTC 'YYYY-MM-DD HH:MM:SS[.fff]' string. */
+/**
+ * Dates as the drivers return them: a Date, epoch ms (SQLite), or text when a connection is configured to return
+ * date strings ('YYYY-MM-DD HH:MM:SS[.fff]' in UTC on MySQL and SQLite, with an offset such as '+00' on PostgreSQL).
+ */
 function decodeTime(value: Date | string | number): Date {
   if (value instanceof Date) return value;
   if (typeof value === 'number') return new Date(value);
   if (/^-?\d+(\.\d+)?$/.test(value)) return new Date(Number(value));
-  const iso = value.includes('T') ? value : value.replace(' ', 'T');
+  const iso = value.trim().replace(' ', 'T');
+  if (/[+-]\d\d$/.test(iso)) return new Date(`${iso}:00`);
   return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
 }
 
@@ -229,25 +235,20 @@ function ensureDriverInstalled(driver: string): void {
   if (!isResolvable(driver)) throw new MissingPeerDependencyError([driver], FEATURE);
 }
 
-/** Whether `name` can be required, from where knex requires it or from here. */
+/** Whether `name` can be required from where knex requires it, or from here. */
 function isResolvable(name: string): boolean {
-  const from: string[] = [];
-  try {
-    from.push(dirname(require.resolve('knex')));
-  } catch {
-    // knex itself is missing: look from here only.
-  }
-  try {
-    require.resolve(name, from.length ? { paths: from } : undefined);
-    return true;
-  } catch {
+  const attempts: (() => string)[] = [
+    () => require.resolve(name, { paths: [dirname(require.resolve('knex'))] }),
+    () => require.resolve(name),
+  ];
+  return attempts.some((attempt) => {
     try {
-      require.resolve(name);
+      attempt();
       return true;
     } catch {
       return false;
     }
-  }
+  });
 }
 
 function isModuleNotFound(error: unknown, name: string): boolean {
@@ -258,16 +259,20 @@ function isModuleNotFound(error: unknown, name: string): boolean {
   );
 }
 
-/** Every pooled MySQL/MariaDB connection runs in UTC, so TIMESTAMP values are written and read as UTC. */
+/**
+ * Every pooled MySQL/MariaDB connection runs in UTC, so TIMESTAMP values are written and read as UTC. A pool
+ * `afterCreate` of the configuration runs first; the time zone is set after it, so it cannot be overridden.
+ */
 function withUtcSessions(config: DatabaseOptions): Knex.Config {
   const pool = { ...(config.pool ?? {}) } as Knex.PoolConfig & { afterCreate?: AfterCreate };
   const userAfterCreate = pool.afterCreate;
   const afterCreate: AfterCreate = (connection, done) => {
-    connection.query("SET time_zone = '+00:00'", (error) => {
+    const useUtc = (error: Error | null): void => {
       if (error) done(error, connection);
-      else if (userAfterCreate) userAfterCreate(connection, done);
-      else done(null, connection);
-    });
+      else connection.query("SET time_zone = '+00:00'", (failure) => done(failure, connection));
+    };
+    if (userAfterCreate) userAfterCreate(connection, (error) => useUtc(error));
+    else useUtc(null);
   };
   return { ...(config as Knex.Config), pool: { ...pool, afterCreate } };
 }
