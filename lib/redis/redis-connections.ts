@@ -8,6 +8,19 @@ export type RedisClient = Redis | Cluster;
 /** How long a command waits for a connection before it fails instead of queueing without bound. */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** Longest pause between reconnection attempts: a worker resumes within about a second of Redis coming back. */
+const MAX_RECONNECT_DELAY_MS = 1000;
+
+/**
+ * Reconnect forever (a worker outlives any outage), quickly at first, then about once a second. ioredis fails the
+ * commands waiting for a connection after every `maxRetriesPerRequest + 1` failed attempts, so with 1 a command
+ * sent while Redis is down fails within two attempts (about 2 s when Redis refuses connections, at most about two
+ * connect timeouts when it does not answer) instead of waiting for Redis to return.
+ */
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** (attempt - 1), MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100);
+}
+
 /**
  * Opens Redis clients by server name, lazily: one shared command client per server, plus dedicated clients
  * for blocking pops. `closeAll()` ends every client it opened.
@@ -60,12 +73,25 @@ export class RedisConnections {
   }
 
   private open(server: string, autoPipelining: boolean): RedisClient {
+    const client = this.create(server, autoPipelining);
+    // Every failed reconnection attempt emits 'error'; without a listener ioredis prints each one. The commands
+    // that fail say what happened (a dispatch rejects, the worker logs the outage once), so the events are dropped.
+    client.on('error', ignoreConnectionEvent);
+    return client;
+  }
+
+  private create(server: string, autoPipelining: boolean): RedisClient {
     const options = this.serverOptions(server);
     const common: RedisOptions = {
       lazyConnect: false,
       enableAutoPipelining: autoPipelining,
       connectTimeout: CONNECT_TIMEOUT_MS,
-      maxRetriesPerRequest: autoPipelining ? 2 : null,
+      retryStrategy: reconnectDelay,
+      // Blocking pops fail too while Redis is down, so the worker notices (and logs) the outage and polls until it ends.
+      maxRetriesPerRequest: 1,
+      // The shared client never blocks: a command Redis does not answer within the connect timeout has failed.
+      // A blocking pop that Redis does not answer in time (a dead link) ends as an empty pop, as its own timeout would.
+      ...(autoPipelining ? { commandTimeout: CONNECT_TIMEOUT_MS } : { blockingTimeout: CONNECT_TIMEOUT_MS }),
       connectionName: `nestjs-queue:${server}`,
     };
     if ('cluster' in options) {
@@ -81,6 +107,10 @@ export class RedisConnections {
     }
     return new Redis({ ...common, ...(options as RedisOptions) });
   }
+}
+
+function ignoreConnectionEvent(): void {
+  // See open().
 }
 
 async function quit(client: RedisClient): Promise<void> {
