@@ -220,7 +220,7 @@ export class WorkerLoop {
   private reportOutage(error: unknown): void {
     if (this.outage) return;
     this.outage = true;
-    this.logger.error(`Queue connection ${this.s.connection} failed: ${error instanceof Error ? error.message : String(error)}. Retrying.`);
+    this.logger.error(`Queue connection ${this.s.connection} failed: ${outageCause(error)}. Retrying until it is back.`);
   }
 
   private recovered(): void {
@@ -228,4 +228,10 @@ export class WorkerLoop {
     this.outage = false;
     this.logger.log(`Queue connection ${this.s.connection} is back.`);
   }
+}
+
+/** What went wrong, in words for the outage log line (ioredis's retry-limit message points at an option, not the cause). */
+function outageCause(error: unknown): string {
+  if (error instanceof Error && error.name === 'MaxRetriesPerRequestError') return 'Redis is unreachable';
+  return (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
 }
