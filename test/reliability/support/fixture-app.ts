@@ -1,13 +1,16 @@
+import Redis from 'ioredis';
 import type { QueueModuleOptions } from '../../../lib';
 import { createQueueApp, QueueTestApp } from '../../support/queue-app';
+import { deletePrefix } from '../../support/test-redis';
 import { fixtureJobs, fixtureLists } from '../../fixtures/worker-process/fixture-jobs';
 
 /**
  * The sending side of a reliability test: an app in the test process with the worker fixture's jobs and connection
- * settings, on the given Redis and prefix, so what it dispatches the forked workers take.
+ * settings, on the given Redis and prefix, so what it dispatches the forked workers take. Its `redis` (for
+ * inspecting keys) is a client on that same Redis; close() deletes the prefix's keys there.
  */
 export async function createFixtureApp(redisUrl: string, prefix: string, retryAfter = 90, extra: QueueModuleOptions = {}): Promise<QueueTestApp> {
-  return createQueueApp(fixtureJobs, {
+  const t = await createQueueApp(fixtureJobs, {
     default: 'redis',
     redis: { queue: { url: redisUrl }, default: { url: redisUrl } },
     connections: { redis: { driver: 'redis', connection: 'queue', queue: 'default', retryAfter, blockFor: null } },
@@ -15,6 +18,19 @@ export async function createFixtureApp(redisUrl: string, prefix: string, retryAf
     prefix,
     ...extra,
   });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  return {
+    ...t,
+    redis,
+    async close() {
+      await t.close();
+      try {
+        await deletePrefix(redis, prefix);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
 }
 
 /** What the fixture jobs recorded: every run that began (`uuid|pid|attempt`) and every completion (uuid). */
