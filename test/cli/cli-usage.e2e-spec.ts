@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURE_APP } from './support/run-cli';
 import { useCliSuite } from './support/cli-suite';
@@ -31,6 +32,14 @@ describe('nestjs-queue usage', () => {
     for (const option of ['--queue', '--concurrency', '--tries', '--timeout', '--sleep', '--backoff', '--max-jobs', '--max-time', '--memory', '--rest', '--once', '--stop-when-empty']) {
       expect(stdout).toContain(option);
     }
+  });
+
+  it('the build has the bin with its shebang and the ./testing entry point', () => {
+    const bin = readFileSync(join(cli.dist(), 'cli', 'bin.js'), 'utf8');
+    expect(bin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const testing = require(join(cli.dist(), 'testing')) as Record<string, unknown>;
+    expect(Object.keys(testing)).toEqual(expect.arrayContaining(['BusFake', 'BusAssertionError']));
   });
 
   it('--version prints the package version', async () => {

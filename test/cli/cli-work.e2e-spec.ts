@@ -94,7 +94,7 @@ describe('nestjs-queue work', () => {
 
   it('restart makes a running worker exit 0 after its current job', async () => {
     const t = cli.app();
-    await t.bus.dispatch(SlowJob, { n: 1, ms: 1500 });
+    await t.bus.dispatch(SlowJob, { n: 1, ms: 3000 });
     await t.bus.dispatch(QuickJob, { n: 2 });
     const worker = cli.start(['work', '--sleep=0.1']);
     await worker.waitForOutput(/SlowJob \.+ RUNNING/);

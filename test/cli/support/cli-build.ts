@@ -16,6 +16,20 @@ function files(dir: string): string[] {
   });
 }
 
+/** Builds of older sources, left more than an hour ago (a build in use by a running suite is younger). */
+function removeStaleBuilds(keep: string): void {
+  const hourAgo = Date.now() - 3600_000;
+  for (const name of readdirSync(tmpdir())) {
+    const path = join(tmpdir(), name);
+    if (!name.startsWith('nestjs-queue-cli-build-') || path === keep) continue;
+    try {
+      if (statSync(path).mtimeMs < hourAgo) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+}
+
 /**
  * Builds the package as `npm run build` does (tsc with the project's tsconfig, .lua files copied beside the
  * code, the bin made executable) into a directory of its own, keyed by a hash of the sources, and returns
@@ -59,6 +73,7 @@ export function buildCli(): string {
       // Another test file finished the same build first: use it.
       rmSync(work, { recursive: true, force: true });
     }
+    removeStaleBuilds(target);
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
     throw error;
