@@ -1,7 +1,7 @@
 import { Job, JobContext, OnQueue, QueueModule, QueueModuleOptions, Bus } from '../../lib';
 import { Test } from '@nestjs/testing';
 import type { INestApplicationContext, Provider } from '@nestjs/common';
-import { BusFake } from '../../lib/testing';
+import { BusAssertionError, BusFake } from '../../lib/testing';
 import { testRedisUrl, uniquePrefix } from '../support/test-redis';
 
 /** Handler runs, so a test can prove the fake runs nothing. */
@@ -89,4 +89,15 @@ export async function createFakeApp(providers: Provider[] = [], options: QueueMo
     .compile();
   const app = await moduleRef.init();
   return { app, bus: app.get<BusFake>(Bus), prefix, close: () => app.close() };
+}
+
+/** The error a failing assertion throws, for checking its message; fails the test if the assertion passes. */
+export function failure(assertion: () => void): BusAssertionError {
+  try {
+    assertion();
+  } catch (error) {
+    if (error instanceof BusAssertionError) return error;
+    throw error;
+  }
+  throw new Error('The assertion passed, but it should have failed.');
 }
