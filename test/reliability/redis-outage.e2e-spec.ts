@@ -5,20 +5,11 @@ import { OwnedRedis, startRedisServer } from '../support/redis-server';
 import { sleep, uniquePrefix, waitUntil } from '../support/test-redis';
 import { createFixtureApp, fixtureRecords, heldJobs } from './support/fixture-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
+import { takeDown } from './support/redis-down';
 import { SleepJob } from '../fixtures/worker-process/fixture-jobs';
 
 /** RedisConnections' connect timeout: a dispatch must give up within about this long. */
 const CONNECT_TIMEOUT_MS = 5000;
-
-/** Stops the server (SIGTERM: it writes its append-only file) and leaves it down until `restart()`. */
-async function takeDown(redis: OwnedRedis): Promise<void> {
-  const child = redis.process;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
   const started = Date.now();
