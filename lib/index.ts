@@ -51,5 +51,10 @@ export * from './middleware';
 // Payload
 export type { JobPayload, DescriptorPayload } from './payload/payload.interface';
 
+// CLI
+export { bootstrapQueueCli } from './cli/bootstrap-queue-cli';
+export { runQueueCli } from './cli/run-queue-cli';
+export type { RunQueueCliOptions } from './cli/run-queue-cli';
+
 // Errors
 export * from './errors';

@@ -41,6 +41,9 @@ export class PendingBatch {
 
   /** Sent when every job has succeeded. */
   then(job: JobDescriptor): this {
+    if (!(job instanceof JobDescriptor)) {
+      throw new QueueError('A PendingBatch is not a promise: call .dispatch() to send it; then() takes job(JobClass, data).');
+    }
     this.thenJobs.push(job);
     return this;
   }
@@ -94,7 +97,7 @@ export class PendingBatch {
   }
 
   /** Stores the batch and sends its jobs; resolves to the Batch. */
-  dispatch(): Promise<Batch> {
+  async dispatch(): Promise<Batch> {
     return this.coordinator.create(this.toLink());
   }
 }
