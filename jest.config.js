@@ -23,4 +23,6 @@ module.exports = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30000,
+  // Child processes and sockets of killed test workers can outlive a file by a moment; never let them hang CI.
+  forceExit: true,
 };

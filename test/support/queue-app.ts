@@ -37,7 +37,7 @@ export async function createQueueApp(providers: Provider[], options: QueueModule
   return {
     app,
     bus: app.get(Bus),
-    worker: app.get(Worker),
+    worker: withoutMemoryLimit(app.get(Worker)),
     events: app.get(QueueEvents),
     failed: app.get(FailedJobs),
     manager: app.get(QueueManager),
@@ -50,4 +50,15 @@ export async function createQueueApp(providers: Provider[], options: QueueModule
       redis.disconnect();
     },
   };
+}
+
+/**
+ * The worker's `memory` limit (128 MB of heap by default) measures the whole process; a long Jest run holds far
+ * more than one app's heap, so test workers run without it unless a test sets it (tests of the limit do).
+ */
+function withoutMemoryLimit(worker: Worker): Worker {
+  const run = worker.run.bind(worker);
+  return Object.assign(Object.create(worker) as Worker, {
+    run: (options: Parameters<Worker['run']>[0] = {}) => run({ memory: 0, ...options }),
+  });
 }

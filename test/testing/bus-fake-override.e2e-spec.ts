@@ -67,7 +67,7 @@ describe('overrideProvider(Bus).useClass(BusFake)', () => {
       expect(moduleRef.get(Bus)).not.toBeInstanceOf(BusFake);
       const user = await moduleRef.get(UsersService).create('Grace');
       expect(await moduleRef.get(QueueManager).connection().size('{default}')).toBe(1);
-      expect(await moduleRef.get(Worker).run({ once: true, sleep: 0 })).toBe('once');
+      expect(await moduleRef.get(Worker).run({ once: true, sleep: 0, memory: 0 })).toBe('once');
       expect(sent).toEqual([user.id]);
     } finally {
       await moduleRef.close();
