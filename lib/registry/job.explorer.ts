@@ -1,9 +1,10 @@
-import { Injectable, OnModuleInit, Type } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, ModuleRef, Reflector, ContextIdFactory } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import {
-  JOB_METADATA, MIDDLEWARE_METADATA, ON_FAILED_METADATA, ON_QUEUE_EVENT_METADATA, ON_QUEUE_METADATA,
+  JOB_METADATA, MIDDLEWARE_METADATA, ON_FAILED_METADATA, ON_QUEUE_EVENT_METADATA, ON_QUEUE_METADATA, QUEUE_CONFIG,
 } from '../queue.constants';
+import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import type { JobOptions } from '../decorators/job-options.interface';
 import type { OnQueueMetadata } from '../decorators/on-queue.decorator';
 import type { MiddlewareItem } from '../decorators/middleware.decorator';
@@ -24,6 +25,7 @@ export class JobExplorer implements OnModuleInit {
     private readonly moduleRef: ModuleRef,
     private readonly registry: JobRegistry,
     private readonly events: QueueEvents,
+    @Inject(QUEUE_CONFIG) private readonly config: ResolvedQueueConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,6 +43,9 @@ export class JobExplorer implements OnModuleInit {
   private async define(wrapper: InstanceWrapper, target: Type<unknown>, options: JobOptions<unknown>): Promise<JobDefinition> {
     const name = options.name ?? target.name;
     validateJobOptions(name, options);
+    if (options.encrypted && this.config.keys.length === 0) {
+      throw new QueueConfigError('key', `${name} is an encrypted job but no key is configured. Set QUEUE_KEY or "key" (32 bytes as 'base64:...' or 64 hex digits).`);
+    }
     const onQueue = this.reflector.get<OnQueueMetadata | undefined>(ON_QUEUE_METADATA, target);
     const middleware = this.reflector.get<MiddlewareItem<unknown>[] | undefined>(MIDDLEWARE_METADATA, target) ?? [];
     const failedMethod = Reflect.getMetadata(ON_FAILED_METADATA, target) as string | undefined;

@@ -169,6 +169,21 @@ describe('module start-up', () => {
     ).rejects.toThrow(/afterCommit/);
   });
 
+  it('fails at start-up when an encrypted job has no key', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [QueueModule.forRoot({ redis: { queue: { url: testRedisUrl() } }, prefix: uniquePrefix() })],
+      providers: [SecretJob],
+    }).compile();
+    let error: unknown;
+    try {
+      await moduleRef.init();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(QueueConfigError);
+    expect(String(error)).toContain('SecretJob is an encrypted job but no key is configured');
+  });
+
   it('fails when two jobs share one name', async () => {
     @Job({ name: 'Same' })
     class A {
