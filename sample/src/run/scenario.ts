@@ -15,7 +15,7 @@ import { SendTransactionalEmail } from '../jobs/send-transactional-email.job';
 import { SendWelcomeEmail } from '../jobs/send-welcome-email.job';
 import { OrderService } from '../orders/order.service';
 import { UserRepository } from '../users/user.repository';
-import { workUntilSettled, WorkResult } from './work';
+import { workUntilSettled, WorkOptions, WorkResult } from './work';
 
 /** A batch as it stood at one moment (Batch objects are snapshots; these keep the numbers printable). */
 export interface BatchState {
@@ -104,7 +104,7 @@ export const ADDED_RECORD: ImportRow = { name: 'Sophie Wilson', email: 'sophie@m
  * The seed's examples, sent the way its app sends them, then worked off: welcome and transactional mail,
  * event data, three user imports, four orders through two kinds of chain, two exports, three webhooks.
  */
-export async function runScenario(app: INestApplicationContext): Promise<ScenarioFacts> {
+export async function runScenario(app: INestApplicationContext, work: WorkOptions = {}): Promise<ScenarioFacts> {
   const bus = app.get(Bus);
   const settings = app.get<SampleSettings>(SAMPLE_SETTINGS);
   const receivers = app.get(WebhookReceivers);
@@ -157,12 +157,12 @@ export async function runScenario(app: INestApplicationContext): Promise<Scenari
     clientError: await bus.dispatch(ProcessWebhook, { url: receivers.url('partner'), payload: { event: 'attendee.teleported' } }),
   };
 
-  const work = [await workUntilSettled(app)];
+  const worked = [await workUntilSettled(app, work)];
 
   // "Handle failed jobs programmatically": the missing user has signed up since; retry the welcome mails that failed.
   await users.create({ id: DEMO.missingUserId, name: 'Katherine Johnson', email: 'katherine@meet2be.test' });
   welcome.retried = await retryFailedWelcomeEmails(app);
-  work.push(await workUntilSettled(app));
+  worked.push(await workUntilSettled(app, work));
 
   for (const run of imports) {
     const batch = await bus.findBatch(run.atDispatch.id);
@@ -177,7 +177,7 @@ export async function runScenario(app: INestApplicationContext): Promise<Scenari
     orders: { sequential, conditional },
     exports,
     webhooks,
-    work,
+    work: worked,
   };
 }
 
