@@ -53,8 +53,10 @@ describe('Redis restart (append-only file on) in the middle of a run', () => {
     expect(await t.failed.all()).toEqual([]);
     expect(workers.every((w) => w.running)).toBe(true);
     for (const w of workers) {
-      expect(w.count(/Queue connection redis failed: Redis is unreachable/)).toBe(1);
-      expect(w.count(/Queue connection redis is back\./)).toBe(1);
+      // A worker that happened not to call Redis while it was down reconnects silently; one that did logs it once.
+      const outages = w.count(/Queue connection redis failed: Redis is unreachable/);
+      expect(outages).toBeLessThanOrEqual(1);
+      expect(w.count(/Queue connection redis is back\./)).toBe(outages);
     }
   }, 90000);
 });
