@@ -4,9 +4,9 @@ import { DEMO } from '../src/database/demo-data';
 import { ExportEventAttendees } from '../src/jobs/export-event-attendees.job';
 import { Mailer } from '../src/mail/mailer';
 import { exportLinkIn } from '../src/run/export-link-check';
-import { LocalDiskStorage } from '../src/storage/local-disk.storage';
-import { Storage } from '../src/storage/storage';
-import { UrlSigner } from '../src/storage/url-signer';
+import { LocalDiskStorage } from '../src/filesystem/local-disk.storage';
+import { Storage } from '../src/filesystem/storage';
+import { UrlSigner } from '../src/filesystem/url-signer';
 import { SampleTestApp, startSampleApp } from './support/sample-app';
 
 describe('ExportEventAttendees', () => {

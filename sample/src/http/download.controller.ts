@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Storage } from '../storage/storage';
-import { UrlSigner } from '../storage/url-signer';
+import { Storage } from '../filesystem/storage';
+import { UrlSigner } from '../filesystem/url-signer';
 import { HttpReply, HttpRequest, SampleHttpServer } from './sample-http-server';
 
 /** Serves the local disk's temporary links: `GET /downloads/<path>?expires=...&signature=...`. */

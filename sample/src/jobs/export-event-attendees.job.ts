@@ -7,7 +7,7 @@ import { EventRepository } from '../events/event.repository';
 import { exporterFor } from '../exports/exporter';
 import { ExportFailedNotification, ExportReadyNotification } from '../notifications/notifications';
 import { Notifier } from '../notifications/notifier';
-import { Storage } from '../storage/storage';
+import { Storage } from '../filesystem/storage';
 import { UserRepository } from '../users/user.repository';
 
 export interface ExportEventAttendeesData {

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { DEMO } from '../database/demo-data';
 import { Mailer } from '../mail/mailer';
-import { Storage } from '../storage/storage';
+import { Storage } from '../filesystem/storage';
 import { UserRepository } from '../users/user.repository';
 
 export interface LinkCheck {
