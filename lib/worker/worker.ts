@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { QUEUE_CONFIG } from '../queue.constants';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import { parseQueueList } from '../config/queue-names';
@@ -10,11 +10,16 @@ import { WorkerLoop } from './worker-loop';
 import { WorkerOptions, WorkerStopReason, WORKER_EXIT_CODES } from './worker-options.interface';
 import { restartKey, pausedKey } from './control-keys';
 
-/** Takes jobs from queues and runs them: `php artisan queue:work` as a service. */
+/**
+ * Takes jobs from queues and runs them: `php artisan queue:work` as a service. When the application closes
+ * (`app.close()`, or Nest's shutdown hooks on a signal), running loops stop gracefully and the jobs in hand finish
+ * before the module closes its Redis connections.
+ */
 @Injectable()
-export class Worker {
+export class Worker implements BeforeApplicationShutdown {
   private readonly logger = new Logger('nestjs-queue:worker');
-  private readonly loops = new Set<WorkerLoop>();
+  /** Running loops, each with the promise of its end. */
+  private readonly loops = new Map<WorkerLoop, Promise<unknown>>();
 
   constructor(
     @Inject(QUEUE_CONFIG) private readonly config: ResolvedQueueConfig,
@@ -61,19 +66,32 @@ export class Worker {
       restartKey: restartKey(this.config.prefix),
       pausedKey: (queue) => pausedKey(this.config.prefix, settings.name, queue),
     });
-    this.loops.add(loop);
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
+    const running = loop.run();
+    this.loops.set(loop, running.catch(() => undefined));
     try {
-      return await loop.run();
+      return await running;
     } finally {
       detach();
       this.loops.delete(loop);
     }
   }
 
-  /** Asks every running loop of this worker to stop gracefully: jobs in hand finish, no new job is taken. */
-  stop(): void {
-    for (const loop of this.loops) loop.stop('stopped');
+  /**
+   * Asks every running loop of this worker to stop gracefully: jobs in hand finish, no new job is taken.
+   * Resolves once they have all stopped.
+   */
+  async stop(): Promise<void> {
+    const running = [...this.loops];
+    for (const [loop] of running) loop.stop('stopped');
+    await Promise.all(running.map(([, done]) => done));
+  }
+
+  /** Nest calls this before any onApplicationShutdown hook, so jobs in hand finish while Redis is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.loops.size === 0) return;
+    this.logger.log(`The application is closing: finishing the jobs in hand, then stopping.`);
+    await this.stop();
   }
 
   /** The process exit code for a stop reason (12 for memory, as Laravel). */
