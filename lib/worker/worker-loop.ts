@@ -73,7 +73,8 @@ export class WorkerLoop {
     } catch (error) {
       this.reportOutage(error);
     }
-    const beat = Math.max(1, this.driver.retryAfter / 2) * 1000;
+    // Twice per reservation, so a late beat still lands before it lapses (a 1 s floor would equal a 1 s retryAfter).
+    const beat = Math.max(100, this.driver.retryAfter * 500);
     this.heartbeat = setInterval(() => void this.extendReservations(), beat);
     this.heartbeat.unref();
     try {
