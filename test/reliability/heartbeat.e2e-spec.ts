@@ -12,8 +12,8 @@ describe('reservation heartbeat (real worker processes)', () => {
   let t: QueueTestApp;
   let prefix: string;
   const workers: WorkerProcess[] = [];
-  const start = async () => {
-    const w = await startWorker({ redisUrl: url, prefix, retryAfter: RETRY_AFTER, worker: { sleep: 0.1, tries: 3, timeout: 60 } });
+  const start = async (retryAfter = RETRY_AFTER) => {
+    const w = await startWorker({ redisUrl: url, prefix, retryAfter, worker: { sleep: 0.1, tries: 3, timeout: 60 } });
     workers.push(w);
     return w;
   };
@@ -27,11 +27,11 @@ describe('reservation heartbeat (real worker processes)', () => {
     await t.close();
   });
 
-  it('a job running 3 × retryAfter on a live worker runs exactly once while a second worker polls the same queue', async () => {
-    const id = await t.bus.dispatch(SleepJob, { ms: RETRY_AFTER * 3000, track: true });
-    const a = await start();
+  it.each([RETRY_AFTER, 1])('a job running 3 × retryAfter (%i s) on a live worker runs exactly once while a second worker polls the same queue', async (retryAfter) => {
+    const id = await t.bus.dispatch(SleepJob, { ms: retryAfter * 3000, track: true });
+    const a = await start(retryAfter);
     await waitUntil(async () => (await fixtureRecords(t)).started.length === 1, 'worker A to start the job');
-    const b = await start();
+    const b = await start(retryAfter);
 
     await waitUntil(async () => (await fixtureRecords(t)).done.length === 1, 'the long job to complete', 15000);
     await waitUntil(async () => (await heldJobs(t)).reserved === 0, 'the reservation to be removed');
