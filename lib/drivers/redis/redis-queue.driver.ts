@@ -3,6 +3,7 @@ import type { QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.inter
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
 import { queueKeys, QueueKeys } from './queue-keys';
+import { sendScript } from './script-sender';
 
 const script = (name: string) => new LuaScript(join(__dirname, 'scripts', `${name}.lua`));
 const SCRIPTS = {
@@ -17,6 +18,18 @@ const SCRIPTS = {
 
 /** Most payloads one script call carries (Lua's unpack has a limit near 8000). */
 const PUSH_CHUNK = 1000;
+
+/** Pushes to one queue waiting for the end of the current tick, to go in one script call. */
+interface PendingPushes {
+  payloads: string[];
+  waiters: { resolve: () => void; reject: (error: unknown) => void }[];
+}
+
+/** Pops (with their acks) over the same queues waiting for the end of the current tick. */
+interface PendingPops {
+  queues: readonly string[];
+  requests: { count: number; ack?: ReservedJob; resolve: (jobs: ReservedJob[]) => void; reject: (error: unknown) => void }[];
+}
 
 export interface RedisQueueDriverOptions {
   connectionName: string;
@@ -39,6 +52,8 @@ export class RedisQueueDriver implements QueueDriver {
   private readonly cluster: boolean;
   private readonly keyCache = new Map<string, QueueKeys>();
   private blocking: RedisClient | null = null;
+  private pendingPushes: Map<string, PendingPushes> | null = null;
+  private pendingPops: Map<string, PendingPops> | null = null;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -60,16 +75,53 @@ export class RedisQueueDriver implements QueueDriver {
     return keys;
   }
 
-  async push(queue: string, payload: string): Promise<void> {
-    const k = this.keys(queue);
-    await SCRIPTS.push.run(this.client, [k.ready, k.notify], [payload]);
+  /**
+   * Pushes made in the same tick (concurrent dispatches) are sent as one script call per queue at the end of
+   * the tick; a lone push goes at once, in its own round trip.
+   */
+  push(queue: string, payload: string): Promise<void> {
+    let pending = this.pendingPushes;
+    if (!pending) {
+      pending = this.pendingPushes = new Map();
+      process.nextTick(() => this.flushPushes());
+    }
+    let group = pending.get(queue);
+    if (!group) {
+      group = { payloads: [], waiters: [] };
+      pending.set(queue, group);
+    }
+    group.payloads.push(payload);
+    return new Promise((resolve, reject) => (group as PendingPushes).waiters.push({ resolve, reject }));
+  }
+
+  private flushPushes(): void {
+    const pending = this.pendingPushes;
+    this.pendingPushes = null;
+    if (!pending) return;
+    for (const [queue, group] of pending) {
+      const k = this.keys(queue);
+      const calls: Promise<unknown>[] = [];
+      for (let i = 0; i < group.payloads.length; i += PUSH_CHUNK) {
+        const chunk = group.payloads.length <= PUSH_CHUNK ? group.payloads : group.payloads.slice(i, i + PUSH_CHUNK);
+        calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], chunk));
+      }
+      const done = calls.length === 1 ? calls[0] : Promise.all(calls);
+      done.then(
+        () => {
+          for (const w of group.waiters) w.resolve();
+        },
+        (error: unknown) => {
+          for (const w of group.waiters) w.reject(error);
+        },
+      );
+    }
   }
 
   async pushMany(queue: string, payloads: string[]): Promise<void> {
     const k = this.keys(queue);
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < payloads.length; i += PUSH_CHUNK) {
-      calls.push(SCRIPTS.push.run(this.client, [k.ready, k.notify], payloads.slice(i, i + PUSH_CHUNK)));
+      calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK)));
     }
     await Promise.all(calls);
   }
@@ -79,29 +131,79 @@ export class RedisQueueDriver implements QueueDriver {
     await SCRIPTS.later.run(this.client, [this.keys(queue).delayed], [delaySeconds, payload]);
   }
 
-  async pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
-    if (queues.length === 0 || count <= 0) {
-      if (ack) await this.ack(ack);
-      return [];
+  /**
+   * Pops over the same queues made in the same tick (a worker's concurrent slots) share one script call: their
+   * acks and reservations in one round trip, the jobs handed out in the order the pops were made.
+   */
+  pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
+    if (queues.length === 0 || count <= 0) return ack ? this.ack(ack).then(() => []) : Promise.resolve([]);
+    if (this.cluster) return this.popOnCluster(queues, count, ack);
+    let pending = this.pendingPops;
+    if (!pending) {
+      pending = this.pendingPops = new Map();
+      process.nextTick(() => this.flushPops());
     }
-    if (!this.cluster || queues.length === 1) return this.reserve(queues, count, ack);
-    // A cluster cannot run one script over keys of several slots: ack, then one queue at a time, in order.
+    const key = queues.length === 1 ? queues[0] : queues.join('\u0000');
+    let group = pending.get(key);
+    if (!group) {
+      group = { queues, requests: [] };
+      pending.set(key, group);
+    }
+    const requests = group.requests;
+    return new Promise((resolve, reject) => requests.push({ count, ack, resolve, reject }));
+  }
+
+  private flushPops(): void {
+    const pending = this.pendingPops;
+    this.pendingPops = null;
+    if (!pending) return;
+    for (const { queues, requests } of pending.values()) {
+      let count = 0;
+      const acks: ReservedJob[] = [];
+      for (const r of requests) {
+        count += r.count;
+        if (r.ack) acks.push(r.ack);
+      }
+      this.reserve(queues, count, acks).then(
+        (jobs) => {
+          let next = 0;
+          for (const r of requests) {
+            const take = Math.min(r.count, jobs.length - next);
+            r.resolve(take <= 0 ? [] : take === 1 ? [jobs[next]] : jobs.slice(next, next + take));
+            next += Math.max(take, 0);
+          }
+        },
+        (error: unknown) => {
+          for (const r of requests) r.reject(error);
+        },
+      );
+    }
+  }
+
+  /** A cluster cannot run one script over keys of several slots: one queue at a time, each with its own ack. */
+  private async popOnCluster(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
+    if (queues.length === 1 && (!ack || ack.queue === queues[0])) return this.reserve(queues, count, ack ? [ack] : []);
     if (ack) await this.ack(ack);
     const out: ReservedJob[] = [];
     for (const queue of queues) {
-      out.push(...(await this.reserve([queue], count - out.length)));
+      out.push(...(await this.reserve([queue], count - out.length, [])));
       if (out.length >= count) break;
     }
     return out;
   }
 
-  private async reserve(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
-    const keys: string[] = [ack ? this.keys(ack.queue).reserved : this.keys(queues[0]).reserved];
+  private async reserve(queues: readonly string[], count: number, acks: readonly ReservedJob[]): Promise<ReservedJob[]> {
+    const keys: string[] = [];
     for (const queue of queues) {
       const k = this.keys(queue);
       keys.push(k.ready, k.delayed, k.reserved, k.notify);
     }
-    const flat = await SCRIPTS.reserve.run<(number | string)[]>(this.client, keys, [this.retryAfter, ack ? ack.raw : '', count]);
+    const args: (string | number)[] = [this.retryAfter, count, queues.length];
+    for (const ack of acks) {
+      keys.push(this.keys(ack.queue).reserved);
+      args.push(ack.raw);
+    }
+    const flat = await sendScript<(number | string)[]>(this.client, SCRIPTS.reserve, keys, args);
     const jobs: ReservedJob[] = [];
     for (let i = 0; i < flat.length; i += 2) {
       jobs.push({ queue: queues[(flat[i] as number) - 1], raw: flat[i + 1] as string });

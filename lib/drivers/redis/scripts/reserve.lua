@@ -1,17 +1,18 @@
--- Optionally ack one reservation, then reserve up to ARGV[3] jobs from the queues in order.
--- KEYS[1] reserved set holding the job to ack (any reserved set when there is none);
--- then 4 keys per queue: ready list, delayed set, reserved set, notify list.
--- ARGV[1] retryAfter seconds, ARGV[2] member to ack ('' for none), ARGV[3] how many to reserve.
+-- Ack reservations, then reserve up to ARGV[2] jobs from the queues in order.
+-- KEYS: 4 per queue (ready list, delayed set, reserved set, notify list), ARGV[3] queues; then one reserved set
+-- per reservation to ack. ARGV[1] retryAfter seconds, ARGV[2] how many to reserve, ARGV[3] number of queues,
+-- ARGV[4..] the members to ack, one per extra key.
 -- Returns a flat list: queue index (1-based), reserved payload, ...
 local t = redis.call('time')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local until_ = now + tonumber(ARGV[1])
-if ARGV[2] ~= '' then
-  redis.call('zrem', KEYS[1], ARGV[2])
+local queues = tonumber(ARGV[3])
+local base = queues * 4
+for i = 4, #ARGV do
+  redis.call('zrem', KEYS[base + i - 3], ARGV[i])
 end
-local want = tonumber(ARGV[3])
+local want = tonumber(ARGV[2])
 local out = {}
-local queues = (#KEYS - 1) / 4
 
 local function migrate(from, ready, notify)
   local due = redis.call('zrangebyscore', from, '-inf', now, 'limit', 0, 1000)
@@ -25,22 +26,27 @@ local function migrate(from, ready, notify)
 end
 
 for q = 1, queues do
-  local base = 1 + (q - 1) * 4
-  local ready, delayed, reserved, notify = KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+  if want <= 0 then break end
+  local k = (q - 1) * 4
+  local ready, delayed, reserved, notify = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4]
   migrate(delayed, ready, notify)
   migrate(reserved, ready, notify)
-  while want > 0 do
-    local job = redis.call('lpop', ready)
-    if not job then break end
-    local head, n, rest = string.match(job, '^({"v":%d+,"attempts":)(%d+)(.*)$')
-    local taken = job
-    if head then taken = head .. (tonumber(n) + 1) .. rest end
-    redis.call('zadd', reserved, until_, taken)
-    redis.call('lpop', notify)
-    out[#out + 1] = q
-    out[#out + 1] = taken
-    want = want - 1
+  local jobs = redis.call('lpop', ready, want)
+  if jobs then
+    local args = {}
+    for i = 1, #jobs do
+      local job = jobs[i]
+      -- Raise attempts by rewriting the '{"v":N,"attempts":N' prefix; the rest of the JSON is not read.
+      local head, n, rest = string.match(job, '^({"v":%d+,"attempts":)(%d+)()')
+      if head then job = head .. (tonumber(n) + 1) .. string.sub(job, rest) end
+      args[#args + 1] = until_
+      args[#args + 1] = job
+      out[#out + 1] = q
+      out[#out + 1] = job
+    end
+    redis.call('zadd', reserved, unpack(args))
+    redis.call('lpop', notify, #jobs)
+    want = want - #jobs
   end
-  if want == 0 then break end
 end
 return out
