@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { getHeapStatistics } from 'node:v8';
 import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
 import type { RedisClient } from '../redis/redis-connections';
 import { QueueEvents } from '../events/queue-events.service';
@@ -153,7 +154,7 @@ export class WorkerLoop {
   /** Stop checks after each job, in Laravel's order. */
   private async checkAfterJob(): Promise<void> {
     if (this.stopReason) return;
-    if (this.s.memory > 0 && process.memoryUsage().heapUsed / 1048576 >= this.s.memory) return this.stop('memory');
+    if (this.s.memory > 0 && getHeapStatistics().used_heap_size / 1048576 >= this.s.memory) return this.stop('memory');
     try {
       await this.readControl(false);
     } catch (error) {
