@@ -161,7 +161,7 @@ export class JobDispatcher {
     else if (retryUntil && payload.encrypted) {
       payload.retryUntil = toEpochSeconds(retryUntil(JSON.parse(this.encrypter.decrypt(payload.data, payload.job))));
     }
-    await this.manager.connection(connection).push(queue, encodePayload(payload));
+    await this.manager.connection(connection).push(queue, encodePayload(payload, true));
   }
 
   /** Frees a unique job's lock if that job still holds it. */

@@ -2,11 +2,17 @@ import { InvalidPayloadError } from '../errors';
 import { JobPayload, PAYLOAD_VERSION } from './payload.interface';
 
 /**
- * Writes a payload with `v` and `attempts` first (the Redis scripts rewrite that prefix) and the other fields
- * in a fixed order; fields at their default are not written.
+ * Writes a payload with `v` first and `attempts` second (the Redis scripts raise attempts by rewriting that
+ * prefix) and the other fields in a fixed order; fields at their default are not written. That includes
+ * `attempts` when it is 0, as it is for every job waiting for its first run (13 bytes less per waiting job):
+ * the reserve script then inserts `"attempts":1` after `{"v":N,`. `keepZeroAttempts` writes it anyway
+ * (a retried failed job shows its reset count).
  */
-export function encodePayload(p: JobPayload): string {
-  const out: Record<string, unknown> = { v: p.v, attempts: p.attempts, uuid: p.uuid, job: p.job };
+export function encodePayload(p: JobPayload, keepZeroAttempts = false): string {
+  const out: Record<string, unknown> = { v: p.v };
+  if (p.attempts || keepZeroAttempts) out.attempts = p.attempts;
+  out.uuid = p.uuid;
+  out.job = p.job;
   if (p.displayName !== undefined && p.displayName !== p.job) out.displayName = p.displayName;
   out.data = p.data;
   if (p.maxTries !== undefined) out.maxTries = p.maxTries;
@@ -54,7 +60,8 @@ export function decodePayload(raw: string): JobPayload {
   }
   if (typeof p.uuid !== 'string' || !p.uuid) throw new InvalidPayloadError(`The payload has no "uuid": ${preview(raw)}`);
   if (typeof p.job !== 'string' || !p.job) throw new InvalidPayloadError(`The payload has no "job" name: ${preview(raw)}`);
-  if (typeof p.attempts !== 'number') throw new InvalidPayloadError(`The payload has no "attempts" count: ${preview(raw)}`);
+  if (p.attempts === undefined) p.attempts = 0;
+  else if (typeof p.attempts !== 'number') throw new InvalidPayloadError(`The payload's "attempts" is not a number: ${preview(raw)}`);
   return p as JobPayload;
 }
 

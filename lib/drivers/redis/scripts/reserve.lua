@@ -36,9 +36,17 @@ for q = 1, queues do
     local args = {}
     for i = 1, #jobs do
       local job = jobs[i]
-      -- Raise attempts by rewriting the '{"v":N,"attempts":N' prefix; the rest of the JSON is not read.
-      local head, n, rest = string.match(job, '^({"v":%d+,"attempts":)(%d+)()')
-      if head then job = head .. (tonumber(n) + 1) .. string.sub(job, rest) end
+      -- Raise attempts by rewriting the '{"v":N,"attempts":N' prefix, or by inserting '"attempts":1' after
+      -- '{"v":N,' when the payload leaves out attempts at 0; the rest of the JSON is not read.
+      local head, rest = string.match(job, '^({"v":%d+,)()')
+      if head then
+        local n, after = string.match(job, '^"attempts":(%d+)()', rest)
+        if n then
+          job = head .. '"attempts":' .. (tonumber(n) + 1) .. string.sub(job, after)
+        else
+          job = head .. '"attempts":1,' .. string.sub(job, rest)
+        end
+      end
       args[#args + 1] = until_
       args[#args + 1] = job
       out[#out + 1] = q
