@@ -1,0 +1,216 @@
+import { cpus, totalmem } from 'node:os';
+import { BullSide } from './bullmq';
+import { OursSide } from './ours';
+import { BenchRedis, commandDelta, commandStats, resetRedis, startRedis, usedMemory } from './redis-server';
+import type { Side } from './side';
+import { formatNumber, median, percentile, table } from './stats';
+
+/** Sizes and runs, as the issue fixes them. */
+const N = {
+  bulk: 10_000,
+  single: 2_000,
+  process: 10_000,
+  latency: 1_000,
+  memory: 100_000,
+};
+
+interface Options {
+  json: boolean;
+  runs: number;
+  only: Set<string> | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { json: false, runs: 5, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--json') options.json = true;
+    else if (arg === '--runs') options.runs = Math.max(1, Number(argv[++i]));
+    else if (arg.startsWith('--runs=')) options.runs = Math.max(1, Number(arg.slice(7)));
+    else if (arg === '--only') options.only = new Set(argv[++i].split(','));
+    else if (arg.startsWith('--only=')) options.only = new Set(arg.slice(7).split(','));
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('npm run bench -- [--json] [--runs N (default 5)] [--only bulk,single,conc1,conc50,latency,memory]\n');
+      process.exit(0);
+    } else throw new Error(`Unknown argument ${arg}`);
+  }
+  return options;
+}
+
+/** One measured value of one run of one side. */
+interface Sample {
+  value: number;
+  extra?: Record<string, number | Record<string, number>>;
+}
+
+interface Scenario {
+  key: string;
+  /** Runs one sample on a side; Redis is empty when it starts. */
+  run(side: Side, redis: BenchRedis): Promise<Sample>;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+const scenarios: Scenario[] = [
+  {
+    key: 'bulk',
+    async run(side) {
+      const ms = await side.bulkDispatch(N.bulk);
+      return { value: (N.bulk / ms) * 1000 };
+    },
+  },
+  {
+    key: 'single',
+    async run(side) {
+      const ms = await side.singleDispatch(N.single);
+      return { value: (N.single / ms) * 1000 };
+    },
+  },
+  ...[1, 50].map(
+    (concurrency): Scenario => ({
+      key: `conc${concurrency}`,
+      async run(side, redis) {
+        await side.fill(N.process);
+        const before = await commandStats(redis.admin);
+        const ms = await side.process(N.process, concurrency);
+        const after = await commandStats(redis.admin);
+        // The INFO call of the first snapshot is counted in the second; take it out.
+        const delta = commandDelta(before, after);
+        const info = delta.byCommand.info ?? 0;
+        delete delta.byCommand.info;
+        return {
+          value: (N.process / ms) * 1000,
+          extra: {
+            commandsPerJob: (delta.total - info) / N.process,
+            byCommand: delta.byCommand,
+          },
+        };
+      },
+    }),
+  ),
+  {
+    key: 'latency',
+    async run(side) {
+      const samples = await side.latency(N.latency);
+      return { value: percentile(samples, 50), extra: { p50: percentile(samples, 50), p99: percentile(samples, 99), mean: samples.reduce((a, b) => a + b, 0) / samples.length } };
+    },
+  },
+  {
+    key: 'memory',
+    async run(side, redis) {
+      const before = await usedMemory(redis.admin);
+      await side.fill(N.memory);
+      const after = await usedMemory(redis.admin);
+      return { value: (after - before) / N.memory };
+    },
+  },
+];
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const redis = await startRedis();
+  const log = (message: string) => {
+    if (!options.json) process.stderr.write(message);
+  };
+  const sides: Side[] = [new OursSide(redis.url), new BullSide(redis.host, redis.port)];
+  const results: Record<string, Record<string, Sample[]>> = {};
+  try {
+    for (const side of sides) await side.open();
+    for (const scenario of scenarios) {
+      if (options.only && !options.only.has(scenario.key)) continue;
+      results[scenario.key] = {};
+      for (const side of sides) results[scenario.key][side.name] = [];
+      log(`${scenario.key}: warm-up`);
+      for (let run = 0; run <= options.runs; run++) {
+        for (const side of sides) {
+          await resetRedis(redis.admin);
+          gc?.();
+          const sample = await scenario.run(side, redis);
+          if (run > 0) results[scenario.key][side.name].push(sample);
+        }
+        log(run === 0 ? ', runs ' : `${run} `);
+      }
+      log('\n');
+    }
+  } finally {
+    for (const side of sides) await side.close().catch(() => undefined);
+    await redis.stop();
+  }
+  report(options, results, redis.version, (Date.now() - started) / 1000);
+}
+
+interface Row {
+  scenario: string;
+  unit: string;
+  ours: number;
+  bull: number;
+  ratio: number;
+  target: string;
+  met: boolean;
+  digits: number;
+}
+
+function report(options: Options, results: Record<string, Record<string, Sample[]>>, redisVersion: string, seconds: number): void {
+  const ours = (key: string, pick: (s: Sample) => number = (s) => s.value) => median((results[key]?.['nestjs-queue'] ?? []).map(pick));
+  const bull = (key: string, pick: (s: Sample) => number = (s) => s.value) => median((results[key]?.BullMQ ?? []).map(pick));
+  const rows: Row[] = [];
+  const add = (key: string, scenario: string, unit: string, digits: number, target: string, meets: (ratio: number) => boolean, pick?: (s: Sample) => number) => {
+    if (!results[key]) return;
+    const o = ours(key, pick);
+    const b = bull(key, pick);
+    const ratio = o / b;
+    rows.push({ scenario, unit, ours: o, bull: b, ratio, target, met: target === '' || meets(ratio), digits });
+  };
+  const extra = (name: string) => (s: Sample) => s.extra?.[name] as number;
+  add('bulk', `1. Bulk dispatch, ${N.bulk.toLocaleString('en-US')} jobs in one call`, 'jobs/s', 0, '≥ 3×', (r) => r >= 3);
+  add('single', `2. Sequential single dispatch, ${N.single.toLocaleString('en-US')} jobs`, 'jobs/s', 0, '≥ 1.5×', (r) => r >= 1.5);
+  add('conc1', `3. Processing ${N.process.toLocaleString('en-US')} jobs, concurrency 1`, 'jobs/s', 0, '≥ 1.5×', (r) => r >= 1.5);
+  add('conc50', `4. Processing ${N.process.toLocaleString('en-US')} jobs, concurrency 50`, 'jobs/s', 0, '≥ 2×', (r) => r >= 2);
+  add('latency', `5. Enqueue → handler start, p50 (${N.latency.toLocaleString('en-US')} jobs)`, 'ms', 3, '≤ 1×', (r) => r <= 1, extra('p50'));
+  add('latency', `5. Enqueue → handler start, p99`, 'ms', 3, '', () => true, extra('p99'));
+  add('conc1', '6. Redis commands per processed job (concurrency 1)', 'commands', 2, '≤ 0.5×', (r) => r <= 0.5, extra('commandsPerJob'));
+  add('conc50', '6. Redis commands per processed job (concurrency 50)', 'commands', 2, '', () => true, extra('commandsPerJob'));
+  add('memory', `7. Redis memory per waiting job (${N.memory.toLocaleString('en-US')} waiting)`, 'bytes', 0, '≤ 0.5×', (r) => r <= 0.5);
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    redis: redisVersion,
+    runs: options.runs,
+  };
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ machine, seconds, sizes: N, rows, samples: results }, null, 2)}\n`);
+    return;
+  }
+  const header = ['Scenario', 'Unit', 'nestjs-queue', 'BullMQ', 'ours/BullMQ', 'Target', 'Met'];
+  const body = rows.map((r) => [
+    r.scenario,
+    r.unit,
+    formatNumber(r.ours, r.digits),
+    formatNumber(r.bull, r.digits),
+    `${formatNumber(r.ratio, 2)}×`,
+    r.target,
+    r.target === '' ? '' : r.met ? 'yes' : 'NO',
+  ]);
+  process.stdout.write(
+    `\nnestjs-queue vs BullMQ ${bullVersion()}: medians of ${options.runs} runs each after a warm-up, alternating.\n` +
+      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; Redis ${machine.redis} (no persistence); ${seconds.toFixed(0)} s.\n\n` +
+      `${table(header, body)}\n`,
+  );
+}
+
+function bullVersion(): string {
+  try {
+    return (require('bullmq/package.json') as { version: string }).version;
+  } catch {
+    return '';
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
