@@ -11,7 +11,7 @@ import { SleepJob } from '../fixtures/worker-process/fixture-jobs';
 /** RedisConnections' connect timeout: a dispatch must give up within about this long. */
 const CONNECT_TIMEOUT_MS = 5000;
 
-async function timed<T>(work: Promise<T>): Promise<{ ms: number; error: unknown }> {
+async function timed<T>(work: PromiseLike<T>): Promise<{ ms: number; error: unknown }> {
   const started = Date.now();
   try {
     await work;
