@@ -16,7 +16,7 @@ export class QueueLifecycle implements OnApplicationShutdown {
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    this.worker.stop();
+    await this.worker.stop();
     await this.manager.close();
     await this.failedStore.close();
     await this.connections.closeAll();

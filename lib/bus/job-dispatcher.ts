@@ -245,7 +245,7 @@ export class JobDispatcher {
   private wrap(error: unknown, what: string): Error {
     if (error instanceof QueueError) return error;
     const message = error instanceof Error ? error.message : String(error);
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|max retries|Connection is closed|connect/i.test(message)) {
+    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|max retries|Connection is closed|connect|timed out/i.test(message)) {
       return new QueueConnectionError(what, error);
     }
     return error instanceof Error ? error : new Error(message);

@@ -37,6 +37,21 @@ export class UnknownConnectionError extends QueueError {
 /** Redis did not answer in time while dispatching or working. */
 export class QueueConnectionError extends QueueError {
   constructor(what: string, cause?: unknown) {
-    super(`${what}: ${cause instanceof Error ? cause.message : String(cause ?? 'Redis is unreachable')}. Check that Redis is running and the queue's redis settings point at it.`);
+    super(`${what}: ${describeCause(cause)}. Check that Redis is running and the queue's redis settings point at it.`);
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause === undefined || cause === null) return 'Redis is unreachable';
+  const error = cause instanceof Error ? cause : null;
+  if (error && (error.name === 'MaxRetriesPerRequestError' || /max retries per request/i.test(error.message))) return 'Redis is unreachable';
+  const text = error ? error.message : String(cause);
+  return text.replace(/[.\s]+$/, '') || 'Redis is unreachable';
+}
+
+/** The queue's Redis connections were closed with the application; nothing can be sent or taken any more. */
+export class QueueClosedError extends QueueError {
+  constructor(server: string) {
+    super(`The Redis connection "${server}" was used after the application closed. Dispatch and work before app.close(), or create a new application.`);
   }
 }

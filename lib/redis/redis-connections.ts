@@ -1,7 +1,7 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import type { RedisServerOptions } from '../config/queue-options.interface';
-import { QueueConfigError } from '../errors';
+import { QueueClosedError, QueueConfigError } from '../errors';
 
 export type RedisClient = Redis | Cluster;
 
@@ -28,11 +28,13 @@ function reconnectDelay(attempt: number): number {
 export class RedisConnections {
   private readonly shared = new Map<string, RedisClient>();
   private readonly dedicated = new Set<RedisClient>();
+  private closed = false;
 
   constructor(private readonly config: Pick<ResolvedQueueConfig, 'redis'>) {}
 
   /** The shared command client of a server (auto-pipelined). */
   get(server: string): RedisClient {
+    if (this.closed) throw new QueueClosedError(server);
     let client = this.shared.get(server);
     if (!client) {
       client = this.open(server, true);
@@ -43,6 +45,7 @@ export class RedisConnections {
 
   /** A new client for blocking commands, closed by closeAll() or by the caller with release(). */
   dedicatedClient(server: string): RedisClient {
+    if (this.closed) throw new QueueClosedError(server);
     const client = this.open(server, false);
     this.dedicated.add(client);
     return client;
@@ -59,6 +62,7 @@ export class RedisConnections {
   }
 
   async closeAll(): Promise<void> {
+    this.closed = true;
     const shared = [...this.shared.values()];
     for (const client of this.dedicated) client.disconnect();
     this.shared.clear();

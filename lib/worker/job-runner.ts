@@ -109,7 +109,7 @@ export class JobRunner extends SyncRunner {
         const outcome = await this.withTimeout(run, job, timeout, defaults.timeoutGrace);
         if (outcome !== 'ok') {
           settled = outcome === 'timed-out';
-          await this.handleTimeout(driver, reserved, job, definition, handler, timeout, defaults);
+          await this.handleTimeout(driver, reserved, job, definition, handler, timeout, defaults, settled);
           return settled ? 'handled' : 'stuck';
         }
       } else {
@@ -220,7 +220,7 @@ export class JobRunner extends SyncRunner {
   /** Laravel's timeout rules: fail if it would exceed its tries or maxExceptions, or failOnTimeout; else release. */
   private async handleTimeout(
     driver: QueueDriver, reserved: ReservedJob, job: RunningJob, definition: JobDefinition,
-    handler: JobHandlerInstance, timeout: number, defaults: RunDefaults,
+    handler: JobHandlerInstance, timeout: number, defaults: RunDefaults, settled: boolean,
   ): Promise<void> {
     const error = new JobTimeoutError(job.name, timeout);
     const p = job.payload;
@@ -229,6 +229,9 @@ export class JobRunner extends SyncRunner {
       await this.failJob(driver, reserved, job, definition, error, handler);
       return;
     }
+    // A handler that ignored its signal is still running: keep the reservation, so no other worker starts the job
+    // while it does; the worker stops, and the job comes back after retryAfter (as Laravel's killed worker).
+    if (!settled) return;
     await driver.release(reserved, this.backoffFor(p, defaults));
   }
 

@@ -104,9 +104,7 @@ describe('dispatch while Redis is unreachable', () => {
     expect(await t.manager.connection().size('{default}')).toBe(2);
   });
 
-  // JobDispatcher.wrap() does not yet recognise ioredis's "Command timed out" as a connection error, so this
-  // rejects in time but with a plain Error. Turn `it.failing` into `it` once it does.
-  it.failing('rejects with QueueConnectionError within the connect timeout when the server accepts the connection but never answers', async () => {
+  it('rejects with QueueConnectionError within the connect timeout when the server accepts the connection but never answers', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => void sockets.push(socket));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
