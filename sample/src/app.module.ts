@@ -45,6 +45,7 @@ import { UrlSigner } from './filesystem/url-signer';
 import { AppLog } from './support/app-log';
 import { Cache } from './support/cache';
 import { UserRepository } from './users/user.repository';
+import { UserService } from './users/user.service';
 import { HttpClient } from './webhooks/http-client';
 
 /** Every job of the seed, as Nest providers. */
@@ -67,7 +68,7 @@ export class AppModule {
         Database, AppLog, Cache, Mailer, Notifier, HttpClient,
         SampleHttpServer, WebhookReceivers, SlackStandIn, DownloadController,
         UrlSigner, { provide: Storage, useClass: LocalDiskStorage },
-        UserRepository, EventRepository, EventService, OrderRepository, PaymentGateway, OrderService, ImportService,
+        UserRepository, UserService, EventRepository, EventService, OrderRepository, PaymentGateway, OrderService, ImportService,
         RateLimits, WithDatabaseTransaction,
         JobEventListener, BatchProgressRecorder, QueueInspector,
         ...JOBS,

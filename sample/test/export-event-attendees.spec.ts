@@ -50,6 +50,13 @@ describe('ExportEventAttendees', () => {
     expect(readdirSync(join(t.settings.storageDir, 'exports'))).toEqual([]);
   });
 
+  it('completes in a worker run with once, as the seed\'s feature test runs queue:work --once', async () => {
+    await t.bus.dispatch(ExportEventAttendees, { eventId: DEMO.events.laracon, requestedBy: DEMO.users.ada });
+    expect(await t.worker.run({ connection: 'redis-long', queue: 'exports', once: true, sleep: 0, memory: 0 })).toBe('once');
+    expect(readdirSync(join(t.settings.storageDir, 'app', 'exports', String(DEMO.tenantId)))).toHaveLength(1);
+    expect(t.get(Mailer).sentTo('ada@meet2be.test').map((m) => m.subject)).toEqual(['Your attendee export is ready']);
+  });
+
   it('quotes fields as CSV needs', async () => {
     await t.db.table('attendees').insert({
       event_id: DEMO.events.laracon, name: 'O"Brien, Pat', email: 'pat@x.test', company: 'Line\nBreak', checked_in: false, registered_at: '2026-02-01T00:00:00.000Z',

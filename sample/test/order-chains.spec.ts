@@ -1,5 +1,8 @@
 import { DEMO } from '../src/database/demo-data';
+import { WebhookReceivers } from '../src/http/webhook-receivers';
+import { API_CALLS, NotifyWarehouse } from '../src/jobs/orders/notify-warehouse.job';
 import { Mailer } from '../src/mail/mailer';
+import { QueueInspector } from '../src/run/queue-inspector';
 import { OrderRepository } from '../src/orders/order.repository';
 import { OrderService } from '../src/orders/order.service';
 import { AppLog } from '../src/support/app-log';
@@ -24,10 +27,11 @@ describe('order chains', () => {
     expect(await ran(DEMO.orders.physical)).toEqual(['ProcessPayment#1', 'UpdateInventory#1', 'SendOrderConfirmation#1', 'NotifyWarehouse#1']);
     expect(await orders.stock('HOODIE')).toBe(19);
     expect(await orders.stock('TICKET-PRINTED')).toBe(99);
-    expect(t.get(Mailer).outbox.map((m) => [m.to[0].address, m.subject])).toEqual([
-      ['ada@meet2be.test', 'Order #1 confirmed'],
-      ['warehouse@meet2be.test', 'Pick order #1'],
+    expect(t.get(Mailer).outbox.map((m) => [m.to[0].address, m.subject])).toEqual([['ada@meet2be.test', 'Order #1 confirmed']]);
+    expect(t.get(WebhookReceivers).received.map((r) => [r.receiver, JSON.parse(r.body)])).toEqual([
+      ['warehouse', { order: 1, items: [{ sku: 'HOODIE', quantity: 1 }, { sku: 'TICKET-PRINTED', quantity: 1 }] }],
     ]);
+    expect((await orders.findOrFail(DEMO.orders.physical)).status).toBe('fulfilling');
     expect(t.get(AppLog).find('Order processing chain failed')).toEqual([]);
   });
 
@@ -68,5 +72,16 @@ describe('order chains', () => {
       `Thank you! We received €344.00 for order #1. Shipping €7.45, tracking number ${order.trackingNumber}.`,
       'Thank you! We received €498.00 for order #4. Your tickets are attached to your account; nothing will be shipped.',
     ]);
+  });
+
+  it("holds warehouse API calls to the seed's RateLimited('api-calls', 30, 60): the 31st call waits 60 s", async () => {
+    const ids: (string | null)[] = [];
+    for (let i = 0; i <= API_CALLS.allows; i++) ids.push(await t.bus.dispatch(NotifyWarehouse, { orderId: DEMO.orders.physical }));
+    await t.work();
+    expect(t.get(WebhookReceivers).received.filter((r) => r.receiver === 'warehouse')).toHaveLength(API_CALLS.allows);
+    const waiting = await t.get(QueueInspector).delayed(['{default}']);
+    expect(waiting.map((w) => [w.id, w.attempts])).toEqual([[ids[API_CALLS.allows], 1]]);
+    expect(waiting[0].availableIn).toBeGreaterThan(55);
+    expect(waiting[0].availableIn).toBeLessThanOrEqual(API_CALLS.every);
   });
 });

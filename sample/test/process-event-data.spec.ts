@@ -8,6 +8,7 @@ import { Mailer } from '../src/mail/mailer';
 import { RateLimits } from '../src/middleware/rate-limits';
 import { QueueInspector } from '../src/run/queue-inspector';
 import { AppLog } from '../src/support/app-log';
+import { JobContextDouble } from './support/job-context-double';
 import { SampleTestApp, startSampleApp } from './support/sample-app';
 
 describe('ProcessEventData', () => {
@@ -26,6 +27,16 @@ describe('ProcessEventData', () => {
     expect(event.report).toBe('Laracon EU: 5 registered, 3 checked in (60%). Companies: Laravel 3, Spatie 1, Les-Tilleuls.coop 1.');
     expect((await t.get(EventRepository).attendees(event.id))[0].email).toBe('taylor@laravel.test');
     expect(t.get(AppLog).find('Job processing')[0].context).toMatchObject({ connection: 'redis-long', queue: 'processing' });
+  });
+
+  it('processes data correctly when its handle() is called directly (the seed\'s unit test)', async () => {
+    const data = { eventId: DEMO.events.laracon };
+    const job = new JobContextDouble('ProcessEventData', data, 1, 'processing', 3);
+    await t.get(ProcessEventData).handle(data, job);
+    const event = await t.get(EventRepository).findOrFail(DEMO.events.laracon);
+    expect(event.processed).toBe(true);
+    expect(event.statistics).not.toBeNull();
+    expect(job.isDeletedOrReleased()).toBe(false);
   });
 
   it('is unique per event: a second dispatch resolves to null while the first is queued, and works again after it ran', async () => {

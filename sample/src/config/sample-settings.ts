@@ -12,8 +12,6 @@ export interface SampleSettings {
   adminEmail: string;
   /** Sender of every mail the sample sends. */
   mailFrom: string;
-  /** Where warehouse notifications go. */
-  warehouseEmail: string;
 }
 
 /** Injection token of the SampleSettings. */
@@ -23,5 +21,4 @@ export const SAMPLE_SETTINGS = Symbol('SAMPLE_SETTINGS');
 export const SAMPLE_DEFAULTS = {
   adminEmail: 'admin@meet2be.test',
   mailFrom: 'Meet2Be <no-reply@meet2be.test>',
-  warehouseEmail: 'warehouse@meet2be.test',
 } as const;

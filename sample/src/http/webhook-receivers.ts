@@ -8,16 +8,21 @@ export interface ReceivedWebhook {
   headers: Record<string, string>;
 }
 
-/** How each stand-in receiver answers: a partner that is up, one that is down, one that rejects our payload. */
+/**
+ * How each stand-in answers: a partner that is up, one that is down, one that rejects our payload, and the
+ * warehouse's API, which accepts pick lists.
+ */
 const RECEIVERS: Record<string, (body: string) => HttpReply> = {
   crm: (body) => ({ status: 200, body: JSON.stringify({ ok: true, received: JSON.parse(body) }), headers: { 'content-type': 'application/json' } }),
   billing: () => ({ status: 503, body: 'Service Unavailable: billing is down for maintenance' }),
   partner: () => ({ status: 422, body: JSON.stringify({ error: 'unknown event type' }), headers: { 'content-type': 'application/json' } }),
+  warehouse: () => ({ status: 202, body: JSON.stringify({ accepted: true }), headers: { 'content-type': 'application/json' } }),
 };
 
 /**
- * Stand-ins for the third parties ProcessWebhook posts to, at `<server>/receivers/<name>`: `crm` answers 200,
- * `billing` 503, `partner` 422. Every request is kept, so the sample can show what each receiver got.
+ * Stand-ins for the third parties the jobs post to, at `<server>/receivers/<name>`: `crm` answers 200, `billing`
+ * 503, `partner` 422 (ProcessWebhook), `warehouse` 202 (NotifyWarehouse). Every request is kept, so the sample can
+ * show what each receiver got.
  */
 @Injectable()
 export class WebhookReceivers {

@@ -27,7 +27,12 @@ export function checkRun(d: SummaryData): Check[] {
     { what: 'complete import: finished at 100%, then mailed, cache forgotten', ok: imports[0].final?.finished === true && imports[0].final.progress === 100 && imports[0].final.totalJobs === 4 && d.mails.some((m) => m.subject.startsWith('User Import')) && !d.importCacheLeft[imports[0].atDispatch.id] },
     { what: 'import with a bad chunk: 1 failed, catch logged, chunk rolled back, finally ran', ok: imports[1].final?.failedJobs === 1 && logged('Import batch failed').length === 1 && !d.userEmails.has('edsger@meet2be.test') && d.userEmails.has('john@meet2be.test') && !d.importCacheLeft[imports[1].atDispatch.id] },
     { what: 'cancelled import: cancelled, none of its users imported', ok: imports[2].final?.cancelled === true && !['alan', 'alonzo', 'kurt'].some((n) => d.userEmails.has(`${n}@meet2be.test`)) },
-    { what: 'order chain ran in order', ok: same(steps(DEMO.orders.physical), ['ProcessPayment#1', 'UpdateInventory#1', 'SendOrderConfirmation#1', 'NotifyWarehouse#1']) },
+    {
+      what: 'order chain ran in order, the warehouse API got the pick list',
+      ok:
+        same(steps(DEMO.orders.physical), ['ProcessPayment#1', 'UpdateInventory#1', 'SendOrderConfirmation#1', 'NotifyWarehouse#1']) &&
+        d.webhookRequests.filter((r) => r.receiver === 'warehouse').map((r) => (JSON.parse(r.body) as { order: number }).order).join() === String(DEMO.orders.physical),
+    },
     { what: 'declined order: chain stopped, catch logged the error', ok: same(steps(DEMO.orders.declined), ['ProcessPayment#1']) && logged('Order processing chain failed').some((e) => e.context.order_id === DEMO.orders.declined && e.context.error === 'Your card was declined.') },
     { what: 'conditional chain with shipping, payment retried once', ok: same(steps(DEMO.orders.physicalFlaky), ['ValidateOrder#1', 'ProcessPayment#1', 'ProcessPayment#2', 'CalculateShipping#1', 'CreateShippingLabel#1', 'SendConfirmation#1']) },
     { what: 'conditional chain without shipping', ok: same(steps(DEMO.orders.digital), ['ValidateOrder#1', 'ProcessPayment#1', 'SendConfirmation#1']) },

@@ -85,6 +85,9 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
   }
   for (const entry of logs('Order processing chain failed')) line(`catch: OrderChainFailed logged "Order processing chain failed" ${JSON.stringify(entry.context)}`);
   line(`stock after the orders (UpdateInventory, in a transaction): ${Object.entries(d.stock).map(([sku, n]) => `${sku} ${n}`).join(', ')}`);
+  for (const request of d.webhookRequests.filter((r) => r.receiver === 'warehouse')) {
+    line(`NotifyWarehouse (RateLimited('api-calls', 30, 60)) posted ${request.body} to the warehouse API: ${request.status}`);
+  }
 
   section('Export job: ExportEventAttendees (redis-long, queue "exports")');
   if (d.link) {
@@ -101,7 +104,7 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
   if (exportFailedMail) line(`  failed() told the requester: "${exportFailedMail.subject}": ${exportFailedMail.text}`);
 
   section('Webhook processing: ProcessWebhook (queue "webhooks", tries 5, unique by md5(url + payload))');
-  for (const request of d.webhookRequests) line(`${request.receiver} answered ${request.status} to ${request.body}`);
+  for (const request of d.webhookRequests.filter((r) => r.receiver !== 'warehouse')) line(`${request.receiver} answered ${request.status} to ${request.body}`);
   line(`2xx: logged in webhook_logs: ${d.webhookLogs.map((w) => `${w.status} ${w.url}`).join('; ') || 'nothing'}`);
   line(`same url + payload dispatched again: ${d.facts.webhooks.duplicate === null ? 'null (unique lock held)' : 'sent!'}`);
   const released = d.waiting.find((w) => w.id === d.facts.webhooks.serverError);
