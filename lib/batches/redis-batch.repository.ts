@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from '../redis/redis-connections';
+import { LuaScript } from '../redis/lua-script';
 import { BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
 
@@ -19,7 +19,7 @@ const SCRIPTS = {
 
 type Counts = [pending: number, failed: number] | null;
 
-/** The commands defineCommand adds to a client. */
+/** The batch scripts, as functions of their one key and their arguments. */
 interface BatchScriptCommands {
   nqBatchIncrementTotalJobs(key: string, amount: number): Promise<Counts>;
   nqBatchDecrementPendingJobs(key: string, jobId: string): Promise<Counts>;
@@ -37,25 +37,23 @@ interface BatchScriptCommands {
   ): Promise<[deleted: number, scanned: number, removed: number]>;
 }
 
-let sources: Map<string, string> | undefined;
-const registered = new WeakSet<RedisClient>();
+let scripts: Map<string, LuaScript> | undefined;
 
-function scriptSources(): Map<string, string> {
-  if (!sources) {
-    sources = new Map();
-    for (const [command, file] of Object.entries(SCRIPTS)) {
-      sources.set(command, readFileSync(join(__dirname, 'scripts', `${file}.lua`), 'utf8'));
-    }
+/**
+ * The scripts as callable commands. They run through EVALSHA (LuaScript), not ioredis's defineCommand: a command
+ * defined on a client while auto-pipelining is under way can break the pipeline it lands in.
+ */
+function withScripts(redis: RedisClient): BatchScriptCommands {
+  if (!scripts) {
+    scripts = new Map();
+    for (const [command, file] of Object.entries(SCRIPTS)) scripts.set(command, new LuaScript(join(__dirname, 'scripts', `${file}.lua`)));
   }
-  return sources;
-}
-
-function withScripts(redis: RedisClient): RedisClient & BatchScriptCommands {
-  if (!registered.has(redis)) {
-    for (const [command, lua] of scriptSources()) redis.defineCommand(command, { numberOfKeys: 1, lua });
-    registered.add(redis);
-  }
-  return redis as RedisClient & BatchScriptCommands;
+  const loaded = scripts;
+  const call =
+    (command: keyof typeof SCRIPTS) =>
+    (key: string, ...args: (string | number)[]) =>
+      (loaded.get(command) as LuaScript).run(redis, [key], args);
+  return Object.fromEntries(Object.keys(SCRIPTS).map((c) => [c, call(c as keyof typeof SCRIPTS)])) as unknown as BatchScriptCommands;
 }
 
 /**
@@ -69,12 +67,14 @@ function withScripts(redis: RedisClient): RedisClient & BatchScriptCommands {
  * The client belongs to the caller: `close()` leaves it open.
  */
 export class RedisBatchRepository implements BatchRepository {
-  private readonly client: RedisClient & BatchScriptCommands;
+  private readonly scripts: BatchScriptCommands;
+  private readonly client: RedisClient;
   private readonly hashPrefix: string;
   private readonly indexKey: string;
 
   constructor(redis: RedisClient, prefix: string) {
-    this.client = withScripts(redis);
+    this.client = redis;
+    this.scripts = withScripts(redis);
     this.hashPrefix = `${prefix}{batches}:batch:`;
     this.indexKey = `${prefix}{batches}:index`;
   }
@@ -131,23 +131,23 @@ export class RedisBatchRepository implements BatchRepository {
   }
 
   async incrementTotalJobs(id: string, amount: number): Promise<void> {
-    this.found(id, await this.client.nqBatchIncrementTotalJobs(this.key(id), amount));
+    this.found(id, await this.scripts.nqBatchIncrementTotalJobs(this.key(id), amount));
   }
 
   async decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
-    return this.found(id, await this.client.nqBatchDecrementPendingJobs(this.key(id), jobId));
+    return this.found(id, await this.scripts.nqBatchDecrementPendingJobs(this.key(id), jobId));
   }
 
   async incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
-    return this.found(id, await this.client.nqBatchIncrementFailedJobs(this.key(id), jobId));
+    return this.found(id, await this.scripts.nqBatchIncrementFailedJobs(this.key(id), jobId));
   }
 
   async markAsFinished(id: string): Promise<void> {
-    this.found(id, await this.client.nqBatchMarkAsFinished(this.key(id), Date.now()));
+    this.found(id, await this.scripts.nqBatchMarkAsFinished(this.key(id), Date.now()));
   }
 
   async cancel(id: string): Promise<void> {
-    this.found(id, await this.client.nqBatchCancel(this.key(id), Date.now()));
+    this.found(id, await this.scripts.nqBatchCancel(this.key(id), Date.now()));
   }
 
   async delete(id: string): Promise<void> {
@@ -160,7 +160,7 @@ export class RedisBatchRepository implements BatchRepository {
     let offset = 0;
     let total = 0;
     for (;;) {
-      const [deleted, scanned, removed] = await this.client.nqBatchPrune(
+      const [deleted, scanned, removed] = await this.scripts.nqBatchPrune(
         this.indexKey,
         this.hashPrefix,
         before.getTime(),

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RedisClient } from '../redis/redis-connections';
+import { LuaScript } from '../redis/lua-script';
 
 /**
- * The middleware's Lua scripts, kept as `.lua` files in `./scripts` and defined once per client as ioredis
- * commands (EVALSHA with a transparent EVAL fallback). Command names carry a prefix of their own so they never
- * clash with commands other parts of the package define on the same shared client.
+ * The middleware's Lua scripts, kept as `.lua` files in `./scripts`, called by SHA through LuaScript. (Not
+ * ioredis's defineCommand: a command defined on a client while auto-pipelining is under way can break the
+ * pipeline it lands in — ioredis issue 1931.)
  */
 const SCRIPTS = {
   durationAcquire: { file: 'duration-acquire.lua', keys: 1 },
@@ -16,43 +16,22 @@ const SCRIPTS = {
 export type MiddlewareScript = keyof typeof SCRIPTS;
 
 type ScriptArg = string | number;
-type DefinedCommand = (...args: ScriptArg[]) => Promise<unknown>;
 
-const COMMAND_PREFIX = 'nestjsQueueMiddleware_';
-const sources = new Map<MiddlewareScript, string>();
-const definedOn = new WeakMap<RedisClient, Set<MiddlewareScript>>();
+const loaded = new Map<MiddlewareScript, LuaScript>();
 
-function source(script: MiddlewareScript): string {
-  let lua = sources.get(script);
-  if (lua === undefined) {
-    lua = readFileSync(join(__dirname, 'scripts', SCRIPTS[script].file), 'utf8');
-    sources.set(script, lua);
+function script(name: MiddlewareScript): LuaScript {
+  let lua = loaded.get(name);
+  if (!lua) {
+    lua = new LuaScript(join(__dirname, 'scripts', SCRIPTS[name].file));
+    loaded.set(name, lua);
   }
   return lua;
 }
 
-function commandOf(client: RedisClient, script: MiddlewareScript): DefinedCommand {
-  const name = COMMAND_PREFIX + script;
-  const commands = client as unknown as Record<string, DefinedCommand | undefined>;
-  let defined = definedOn.get(client);
-  if (!defined) {
-    defined = new Set();
-    definedOn.set(client, defined);
+/** Runs one of the middleware scripts atomically on `client` (EVALSHA, EVAL once when Redis does not know it). */
+export function runScript(client: RedisClient, name: MiddlewareScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
+  if (keys.length !== SCRIPTS[name].keys) {
+    throw new Error(`Script ${name} takes ${SCRIPTS[name].keys} key(s), got ${keys.length}.`);
   }
-  if (!defined.has(script)) {
-    // Another copy of this module (or a second import path) may already have defined it on this client.
-    if (typeof commands[name] !== 'function') {
-      client.defineCommand(name, { numberOfKeys: SCRIPTS[script].keys, lua: source(script) });
-    }
-    defined.add(script);
-  }
-  return (commands[name] as DefinedCommand).bind(client);
-}
-
-/** Runs one of the middleware scripts atomically on `client`. */
-export function runScript(client: RedisClient, script: MiddlewareScript, keys: string[], args: ScriptArg[]): Promise<unknown> {
-  if (keys.length !== SCRIPTS[script].keys) {
-    throw new Error(`Script ${script} takes ${SCRIPTS[script].keys} key(s), got ${keys.length}.`);
-  }
-  return commandOf(client, script)(...keys, ...args);
+  return script(name).run(client, keys, args);
 }

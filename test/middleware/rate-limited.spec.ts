@@ -211,17 +211,18 @@ describe('RateLimited', () => {
       }
     });
 
-    it('defines its Lua scripts on a client only once', async () => {
+    it('keeps working when Redis forgets its scripts (SCRIPT FLUSH), and never defines commands on the shared client', async () => {
       const client = inspectRedis();
       try {
         const define = jest.spyOn(client, 'defineCommand');
         RateLimiter.for('once', () => Limit.perMinute(100));
         const middleware = new RateLimited('once');
-        for (let i = 0; i < 3; i++) {
-          await middleware.handle(new FakeJob({ redis: client, prefix }), countingNext());
-        }
-        await new RateLimited('once').handle(new FakeJob({ redis: client, prefix }), countingNext());
-        expect(define).toHaveBeenCalledTimes(1);
+        const next = countingNext();
+        await middleware.handle(new FakeJob({ redis: client, prefix }), next);
+        await client.script('FLUSH');
+        await middleware.handle(new FakeJob({ redis: client, prefix }), next);
+        expect(next.calls).toBe(2);
+        expect(define).not.toHaveBeenCalled();
       } finally {
         await client.quit();
       }
