@@ -35,7 +35,7 @@ export class JobDescriptor<C extends JobClass = JobClass> {
 }
 
 /** Describes a job for a batch, a chain or a callback. TypeScript checks `data` against the class's handle. */
-export function job<C extends JobClass>(jobClass: C, data: JobDataOf<C>): JobDescriptor<C> {
+export function job<C extends JobClass>(jobClass: C, data: JobDataOf<C>): JobDescriptor {
   return new JobDescriptor(jobClass, data);
 }
 

@@ -15,8 +15,8 @@ const limiters = new Map<string, LimiterCallback>();
  */
 export class RateLimiter {
   /** Defines (or redefines) the limiter `name`. */
-  static for(name: string, callback: LimiterCallback): typeof RateLimiter {
-    limiters.set(name, callback);
+  static for<T = unknown>(name: string, callback: (job: JobContext<T>) => ReturnType<LimiterCallback>): typeof RateLimiter {
+    limiters.set(name, callback as LimiterCallback);
     return RateLimiter;
   }
 

@@ -122,7 +122,9 @@ export class JobRunner extends SyncRunner {
 
     const outcome = job.outcome;
     if (outcome.kind === 'failed') {
+      // handle() returned normally after fail(): as Laravel's Worker::process, the run still counts as processed.
       await this.failJob(driver, reserved, job, definition, outcome.error, handler);
+      if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
       return 'handled';
     }
     if (outcome.kind === 'released') {
@@ -244,6 +246,7 @@ export class JobRunner extends SyncRunner {
       await driver.ack(reserved);
       if (p.uniqueKey) await this.dispatcher.releaseUnique(driver.connectionName, p.uniqueKey, p.uuid);
       if (p.batchId && !p.batchCallback && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
+      if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
       return;
     }
     if (job.outcome.kind === 'failed') {
