@@ -111,7 +111,7 @@ describe('middleware across 3 worker processes', () => {
       }
     }
     const releases = await probedReleases(t);
-    const pids = new Set(runs.map((r) => r.pid));
+    const pids = new Set([...runs.map((r) => r.pid), ...releases.map((r) => r.pid)]);
     process.stdout.write(
       `WithoutOverlapping: ${runs.length} runs of ${keys.length} keys on ${pids.size} processes; overlaps with one key: ${sameKey}; ` +
         `overlapping pairs with different keys: ${acrossKeys}; releases while locked: ${releases.length}; highest attempt: ${Math.max(...runs.map((r) => r.attempt))}\n`,
