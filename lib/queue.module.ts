@@ -13,6 +13,7 @@ import { JobDispatcher } from './bus/job-dispatcher';
 import { SyncRunner } from './bus/sync-runner';
 import { Bus } from './bus/bus';
 import { JobRunner } from './worker/job-runner';
+import { JobOutcomes } from './worker/job-outcomes';
 import { Worker } from './worker/worker';
 import { createFailedJobStore } from './failed/create-failed-job-store';
 import type { FailedJobStore } from './failed/failed-job-store.interface';
@@ -35,6 +36,7 @@ const coreProviders: Provider[] = [
   JobExplorer,
   QueueEvents,
   JobDispatcher,
+  JobOutcomes,
   JobRunner,
   { provide: SyncRunner, useExisting: JobRunner },
   Bus,

@@ -7,7 +7,7 @@ import { QueueManager } from '../drivers/queue-manager';
 import type { RedisClient } from '../redis/redis-connections';
 import { JobRegistry } from '../registry/job.registry';
 import type { JobDefinition, JobHandlerInstance } from '../registry/job-definition';
-import { decodePayload, encodePayload, salvageUuid } from '../payload/payload.codec';
+import { decodePayload, salvageUuid } from '../payload/payload.codec';
 import { JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
 import type { FailedJobStore } from '../failed/failed-job-store.interface';
 import { QueueEvents } from '../events/queue-events.service';
@@ -22,6 +22,7 @@ import { RunningJob } from './job-context';
 import { describeError, isMissingRecordError, toError } from './job-errors';
 import { middlewareFor, runThroughPipeline } from './middleware-pipeline';
 import { BatchHooks, BATCH_HOOKS } from './batch-hooks';
+import { JobOutcomes } from './job-outcomes';
 
 /** The worker's defaults that apply to a job which does not set its own. */
 export interface RunDefaults {
@@ -49,8 +50,6 @@ const EXCEPTIONS_TTL_SECONDS = 86400;
 @Injectable()
 export class JobRunner extends SyncRunner {
   private readonly logger = new Logger('nestjs-queue');
-  /** Jobs whose failure has been handled, so no path fails one twice. */
-  private readonly failRecorded = new WeakSet<RunningJob>();
 
   constructor(
     @Inject(QUEUE_CONFIG) private readonly config: ResolvedQueueConfig,
@@ -60,6 +59,7 @@ export class JobRunner extends SyncRunner {
     private readonly dispatcher: JobDispatcher,
     @Inject(FAILED_JOB_STORE) private readonly failedStore: FailedJobStore,
     @Inject(BATCH_HOOKS) private readonly batches: BatchHooks,
+    private readonly outcomes: JobOutcomes,
   ) {
     super();
     manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
@@ -90,7 +90,7 @@ export class JobRunner extends SyncRunner {
 
     if (payload.retryUntil !== undefined ? nowSeconds > payload.retryUntil : maxTries > 0 && payload.attempts > maxTries) {
       const reason = payload.retryUntil !== undefined ? 'retryUntil' : 'tries';
-      await this.failJob(driver, reserved, job, definition, new MaxAttemptsExceededError(payload.job, reason));
+      await this.outcomes.fail(driver, reserved, job, definition, new MaxAttemptsExceededError(payload.job, reason));
       return 'handled';
     }
 
@@ -123,7 +123,7 @@ export class JobRunner extends SyncRunner {
     const outcome = job.outcome;
     if (outcome.kind === 'failed') {
       // handle() returned normally after fail(): as Laravel's Worker::process, the run still counts as processed.
-      await this.failJob(driver, reserved, job, definition, outcome.error, handler);
+      await this.outcomes.fail(driver, reserved, job, definition, outcome.error, handler);
       if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
       return 'handled';
     }
@@ -133,7 +133,7 @@ export class JobRunner extends SyncRunner {
       return 'handled';
     }
     // Succeeded, or deleted by its handler: Laravel continues the chain and counts the batch in both cases.
-    await this.succeeded(driver.connectionName, job);
+    await this.outcomes.succeeded(driver.connectionName, job);
     if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(driver.connectionName, job));
     return 'done';
   }
@@ -169,10 +169,10 @@ export class JobRunner extends SyncRunner {
     }
     if (error) {
       job.markFailed();
-      await this.afterFailure(connection, job, definition, handler, error);
+      await this.outcomes.afterFailure(connection, job, definition, handler, error);
       throw error;
     }
-    if (job.outcome.kind !== 'released') await this.succeeded(connection, job);
+    if (job.outcome.kind !== 'released') await this.outcomes.succeeded(connection, job);
     if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(connection, job));
   }
 
@@ -228,7 +228,7 @@ export class JobRunner extends SyncRunner {
     const p = job.payload;
     if (this.events.has(JobTimedOut)) await this.events.emit(new JobTimedOut(driver.connectionName, job));
     if (this.willExceedTries(job) || p.failOnTimeout || (await this.willExceedExceptions(job))) {
-      await this.failJob(driver, reserved, job, definition, error, handler);
+      await this.outcomes.fail(driver, reserved, job, definition, error, handler);
       return;
     }
     // A handler that ignored its signal is still running: keep the reservation, so no other worker starts the job
@@ -251,15 +251,15 @@ export class JobRunner extends SyncRunner {
     }
     if (job.outcome.kind === 'failed') {
       // fail() was called, then the handler threw: the requested failure stands.
-      await this.failJob(driver, reserved, job, definition, job.outcome.error, handler);
+      await this.outcomes.fail(driver, reserved, job, definition, job.outcome.error, handler);
     }
     try {
       if (!job.hasFailed()) {
         if (this.willExceedTries(job)) {
-          await this.failJob(driver, reserved, job, definition, error, handler);
+          await this.outcomes.fail(driver, reserved, job, definition, error, handler);
         } else if (await this.willExceedExceptions(job)) {
           const tooMany = new MaxExceptionsExceededError(`${job.name} has thrown ${p.maxExceptions} exceptions; the last: ${error.message}`);
-          await this.failJob(driver, reserved, job, definition, tooMany, handler);
+          await this.outcomes.fail(driver, reserved, job, definition, tooMany, handler);
         }
       }
       if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(driver.connectionName, job, error));
@@ -299,75 +299,6 @@ export class JobRunner extends SyncRunner {
     return list[Math.min(Math.max(p.attempts - 1, 0), list.length - 1)];
   }
 
-  /** Chain, batch and unique lock after a run that neither failed nor was released. */
-  private async succeeded(connection: string, job: RunningJob): Promise<void> {
-    const p = job.payload;
-    if (p.chain && p.chain.length && this.batches) {
-      const [next, ...rest] = p.chain;
-      await this.batches.continueChain(next, {
-        chain: rest,
-        chainCatch: p.chainCatch,
-        chainConnection: p.chainConnection,
-        chainQueue: p.chainQueue,
-        batchId: p.batchCallback ? undefined : p.batchId,
-      });
-    }
-    if (p.batchId && !p.batchCallback && this.batches) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
-    if (p.uniqueKey && p.uniqueUntil !== 'processing') await this.dispatcher.releaseUnique(connection, p.uniqueKey, p.uuid);
-  }
-
-  /**
-   * Fails a job for good: the failed-job record is written first (so nothing is lost if we die here), then the
-   * reservation removed, then the unique lock, batch, chain catch, @OnFailed and JobFailed.
-   */
-  private async failJob(
-    driver: QueueDriver, reserved: ReservedJob, job: RunningJob, definition: JobDefinition,
-    error: Error, handler?: JobHandlerInstance,
-  ): Promise<void> {
-    if (this.failRecorded.has(job)) return;
-    this.failRecorded.add(job);
-    job.markFailed();
-    await this.failedStore.log({
-      id: job.id, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
-      exception: describeError(error), failedAt: new Date(),
-    });
-    await driver.ack(reserved);
-    await this.afterFailure(driver.connectionName, job, definition, handler, error);
-  }
-
-  private async afterFailure(connection: string, job: RunningJob, definition: JobDefinition, handler: JobHandlerInstance | undefined, error: Error): Promise<void> {
-    const p = job.payload;
-    const step = async (what: string, fn: () => Promise<unknown> | unknown) => {
-      try {
-        await fn();
-      } catch (e) {
-        const err = toError(e);
-        this.logger.error(`${what} of ${job.name} (${job.id}) threw: ${err.message}`, err.stack);
-      }
-    };
-    if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));
-    if (p.batchId && !p.batchCallback && this.batches) await step('Recording the batch failure', () => this.batches?.recordFailedJob(p.batchId as string, p.uuid, error));
-    if (p.chainCatch) {
-      const chainCatch = p.chainCatch;
-      await step('Dispatching the chain catch job', () => this.dispatcher.dispatch(
-          this.dispatcher.requestFor(chainCatch, {
-            chainConnection: p.chainConnection,
-            chainQueue: p.chainQueue,
-            cause: { name: error.name, message: error.message },
-          }),
-        ),
-      );
-    }
-    if (definition.failedMethod) {
-      const method = definition.failedMethod;
-      await step('The @OnFailed method', async () => {
-        const instance = handler ?? (await definition.resolve());
-        await (instance[method] as (d: unknown, e: Error, j: RunningJob) => unknown).call(instance, job.data, error, job);
-      });
-    }
-    if (this.events.has(JobFailed)) await this.events.emit(new JobFailed(connection, job, error));
-  }
-
   /** A payload that cannot be run (malformed, unknown version or job, undecryptable) goes to the failed store. */
   private async failUnreadable(driver: QueueDriver, reserved: ReservedJob, error: Error): Promise<void> {
     const uuid = salvageUuid(reserved.raw) ?? uuidv7();
@@ -389,10 +320,5 @@ export class JobRunner extends SyncRunner {
       job.markFailed();
       await this.events.emit(new JobFailed(driver.connectionName, job, error));
     }
-  }
-
-  /** For tests and tools: a payload string as a worker would read it. */
-  static encode(p: JobPayload): string {
-    return encodePayload(p);
   }
 }
