@@ -8,7 +8,7 @@ let running = 0;
 let maxRunning = 0;
 
 @Job()
-class Record {
+class RecordRun {
   async handle(data: { n: number; ms?: number }, job: JobContext): Promise<void> {
     running++;
     maxRunning = Math.max(maxRunning, running);
@@ -24,7 +24,7 @@ describe('the worker loop', () => {
     ran.length = 0;
     running = 0;
     maxRunning = 0;
-    t = await createQueueApp([Record], {
+    t = await createQueueApp([RecordRun], {
       connections: {
         redis: { driver: 'redis', connection: 'queue', queue: '{default}', retryAfter: 1 },
         blocking: { driver: 'redis', connection: 'queue', queue: 'blocking', retryAfter: 90, blockFor: 5 },
@@ -34,26 +34,26 @@ describe('the worker loop', () => {
   afterEach(() => t.close());
 
   it('serves queues strictly in the order given, whatever order jobs arrived in', async () => {
-    await t.bus.dispatch(Record, { n: 1 }).onQueue('low');
-    await t.bus.dispatch(Record, { n: 2 }).onQueue('default');
-    await t.bus.dispatch(Record, { n: 3 }).onQueue('high');
-    await t.bus.dispatch(Record, { n: 4 }).onQueue('low');
-    await t.bus.dispatch(Record, { n: 5 }).onQueue('high');
+    await t.bus.dispatch(RecordRun, { n: 1 }).onQueue('low');
+    await t.bus.dispatch(RecordRun, { n: 2 }).onQueue('default');
+    await t.bus.dispatch(RecordRun, { n: 3 }).onQueue('high');
+    await t.bus.dispatch(RecordRun, { n: 4 }).onQueue('low');
+    await t.bus.dispatch(RecordRun, { n: 5 }).onQueue('high');
     await t.worker.run({ queue: 'high,default,low', stopWhenEmpty: true, sleep: 0 });
     expect(ran.map((r) => [r.queue, r.n])).toEqual([['high', 3], ['high', 5], ['default', 2], ['low', 1], ['low', 4]]);
   });
 
   it('expands a named queue list from the config', async () => {
-    await t.bus.dispatch(Record, { n: 1 }).onQueue('low');
-    await t.bus.dispatch(Record, { n: 2 }).onQueue('critical');
+    await t.bus.dispatch(RecordRun, { n: 1 }).onQueue('low');
+    await t.bus.dispatch(RecordRun, { n: 2 }).onQueue('critical');
     await t.worker.run({ queue: 'priority', stopWhenEmpty: true, sleep: 0 });
     expect(ran.map((r) => r.queue)).toEqual(['critical', 'low']);
   });
 
   it('holds a delayed job until its time', async () => {
     const dispatchedAt = Date.now();
-    await t.bus.dispatch(Record, { n: 1 }).delay(1);
-    await t.bus.dispatch(Record, { n: 2 }).delay(new Date(Date.now() + 300));
+    await t.bus.dispatch(RecordRun, { n: 1 }).delay(1);
+    await t.bus.dispatch(RecordRun, { n: 2 }).delay(new Date(Date.now() + 300));
     expect((await t.manager.connection().sizes('{default}')).delayed).toBe(2);
     await t.worker.run({ maxTime: 1.6, sleep: 0.02 });
     expect(ran.map((r) => r.n)).toEqual([2, 1]);
@@ -62,7 +62,7 @@ describe('the worker loop', () => {
   });
 
   it('hands a reserved job whose worker vanished to another worker after retryAfter, with the attempt counted', async () => {
-    await t.bus.dispatch(Record, { n: 7 });
+    await t.bus.dispatch(RecordRun, { n: 7 });
     // A worker that reserves the job and dies: pop without ever acking.
     const dead = t.manager.createDriver('redis') as RedisQueueDriver;
     const taken = await dead.pop(['{default}'], 1);
@@ -79,14 +79,14 @@ describe('the worker loop', () => {
     const run = t.worker.run({ connection: 'blocking', once: true });
     await sleep(300); // the worker is now blocked inside Redis
     const pushedAt = Date.now();
-    await t.bus.dispatch(Record, { n: 1 }).onConnection('blocking');
+    await t.bus.dispatch(RecordRun, { n: 1 }).onConnection('blocking');
     expect(await run).toBe('once');
     expect(ran).toHaveLength(1);
     expect(ran[0].at - pushedAt).toBeLessThan(50);
   });
 
   it('keeps up to `concurrency` jobs in hand at once', async () => {
-    await t.bus.dispatchMany(Array.from({ length: 20 }, (_, n) => ({ n, ms: 200 })).map((d) => ({ jobClass: Record, data: d }) as never));
+    await t.bus.dispatchMany(Array.from({ length: 20 }, (_, n) => ({ n, ms: 200 })).map((d) => ({ jobClass: RecordRun, data: d }) as never));
     await t.worker.run({ concurrency: 10, stopWhenEmpty: true, sleep: 0.01 });
     expect(ran).toHaveLength(20);
     expect(maxRunning).toBe(10);
@@ -97,7 +97,7 @@ describe('the worker loop', () => {
     ['maxJobs', { maxJobs: 3 }, 'max-jobs', 3],
     ['stopWhenEmpty', { stopWhenEmpty: true }, 'empty', 5],
   ])('stops for %s with that reason', async (_, options, reason, count) => {
-    for (let n = 0; n < 5; n++) await t.bus.dispatch(Record, { n });
+    for (let n = 0; n < 5; n++) await t.bus.dispatch(RecordRun, { n });
     expect(await t.worker.run({ sleep: 0.01, ...options })).toBe(reason);
     expect(ran).toHaveLength(count);
   });
@@ -109,7 +109,7 @@ describe('the worker loop', () => {
   });
 
   it('stops gracefully on stop(): the job in hand finishes, no new job is taken', async () => {
-    for (let n = 0; n < 3; n++) await t.bus.dispatch(Record, { n, ms: 300 });
+    for (let n = 0; n < 3; n++) await t.bus.dispatch(RecordRun, { n, ms: 300 });
     const run = t.worker.run({ sleep: 0.01 });
     await waitUntil(() => running === 1, 'the first job to start');
     t.worker.stop();
@@ -121,18 +121,18 @@ describe('the worker loop', () => {
 
   it('refuses data that JSON would change, naming the path, before anything reaches Redis', async () => {
     const bad = { n: 1, when: { at: new Map() } } as unknown as { n: number };
-    await expect(t.bus.dispatch(Record, bad)).rejects.toThrow(InvalidJobDataError);
-    await expect(t.bus.dispatch(Record, bad)).rejects.toThrow('data.when.at');
-    await expect(t.bus.dispatch(Record, { n: Number.NaN })).rejects.toThrow('data.n');
-    await expect(t.bus.dispatch(Record, { n: 1, ms: undefined })).rejects.toThrow('data.ms');
+    await expect(t.bus.dispatch(RecordRun, bad)).rejects.toThrow(InvalidJobDataError);
+    await expect(t.bus.dispatch(RecordRun, bad)).rejects.toThrow('data.when.at');
+    await expect(t.bus.dispatch(RecordRun, { n: Number.NaN })).rejects.toThrow('data.n');
+    await expect(t.bus.dispatch(RecordRun, { n: 1, ms: undefined })).rejects.toThrow('data.ms');
     const cyclic: Record<string, unknown> = { n: 1 };
     cyclic.self = cyclic;
-    await expect(t.bus.dispatch(Record, cyclic as unknown as { n: number })).rejects.toThrow('cycle');
+    await expect(t.bus.dispatch(RecordRun, cyclic as unknown as { n: number })).rejects.toThrow('cycle');
     expect(await t.manager.connection().size('{default}')).toBe(0);
   });
 
   it('turns Dates in data into ISO strings', async () => {
-    await t.bus.dispatch(Record, { n: 1, when: new Date('2026-01-02T03:04:05.000Z') } as unknown as { n: number });
+    await t.bus.dispatch(RecordRun, { n: 1, when: new Date('2026-01-02T03:04:05.000Z') } as unknown as { n: number });
     const raw = await t.redis.lrange(`${t.prefix}queues:{default}`, 0, -1);
     expect(JSON.parse(raw[0]).data.when).toBe('2026-01-02T03:04:05.000Z');
   });
@@ -140,7 +140,7 @@ describe('the worker loop', () => {
   it('moves a payload naming an unknown job to the failed jobs and goes on', async () => {
     const raw = '{"v":1,"attempts":0,"uuid":"0190f2a4-0000-7000-8000-000000000001","job":"NoSuchJob","data":{}}';
     await t.redis.rpush(`${t.prefix}queues:{default}`, raw);
-    await t.bus.dispatch(Record, { n: 1 });
+    await t.bus.dispatch(RecordRun, { n: 1 });
     await t.worker.run({ stopWhenEmpty: true, sleep: 0 });
     expect(ran.map((r) => r.n)).toEqual([1]);
     const record = await t.failed.find('0190f2a4-0000-7000-8000-000000000001');

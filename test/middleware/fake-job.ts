@@ -31,6 +31,7 @@ export class FakeJob<T = unknown> implements JobContext<T> {
   readonly maxTries = 0;
   readonly signal = new AbortController().signal;
   readonly batchId: string | null;
+  readonly cause: { name: string; message: string } | null = null;
   readonly payload: JobPayload;
   readonly [JOB_RUNTIME]: JobRuntime;
 
