@@ -2,10 +2,11 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Bus, DuplicateJobNameError, Job, JobContext, JobMiddleware, Middleware, MissingRecordError, OnFailed, OnQueueEvent,
-  JobFailed, QueueConfigError, QueueModule, PayloadTooLargeError, Worker,
+  JobFailed, QueueConfigError, QueueModule, PayloadTooLargeError, Worker, QueueClosedError,
 } from '../../lib';
+import { RedisConnections } from '../../lib/redis/redis-connections';
 import { createQueueApp, QueueTestApp } from '../support/queue-app';
-import { testRedisUrl, uniquePrefix } from '../support/test-redis';
+import { testRedisUrl, uniquePrefix, waitUntil } from '../support/test-redis';
 
 const log: string[] = [];
 
@@ -224,12 +225,14 @@ describe('module start-up', () => {
       providers: [ProcessEventData, Audit, AuditMiddleware],
     }).compile();
     const app = await moduleRef.init();
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
     await app.get(Bus).dispatch(ProcessEventData, { eventId: 'async' });
     expect(await app.get(Worker).run({ connection: 'redis-priority', queue: 'priority', once: true, blockFor: undefined, sleep: 0 } as never)).toBe('once');
+    const connections = app.get(RedisConnections);
+    const opened = [...(connections as unknown as { shared: Map<string, { status: string }> }).shared.values()];
+    expect(opened.length).toBeGreaterThan(0);
     await app.close();
-    await new Promise((r) => setTimeout(r, 50));
-    const after = process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
-    expect(after).toBeLessThanOrEqual(before);
+    // QUIT has been answered; the socket's 'end' follows within a tick or two.
+    await waitUntil(() => opened.every((c) => c.status === 'end'), 'every Redis client to end', 2000);
+    expect(() => connections.get('queue')).toThrow(QueueClosedError);
   });
 });
