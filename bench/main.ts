@@ -1,7 +1,7 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { BullSide } from './bullmq';
 import { OursSide } from './ours';
-import { BenchRedis, commandDelta, commandStats, resetRedis, startRedis, usedMemory } from './redis-server';
+import { BenchRedis, commandDelta, commandStats, resetRedis, serverCpuSeconds, startRedis, usedMemory } from './redis-server';
 import type { Side } from './side';
 import { formatNumber, median, percentile, table } from './stats';
 
@@ -72,7 +72,9 @@ const scenarios: Scenario[] = [
       async run(side, redis) {
         await side.fill(N.process);
         const before = await commandStats(redis.admin);
+        const cpuBefore = await serverCpuSeconds(redis.admin);
         const ms = await side.process(N.process, concurrency);
+        const cpuAfter = await serverCpuSeconds(redis.admin);
         const after = await commandStats(redis.admin);
         // The INFO call of the first snapshot is counted in the second; take it out.
         const delta = commandDelta(before, after);
@@ -82,6 +84,7 @@ const scenarios: Scenario[] = [
           value: (N.process / ms) * 1000,
           extra: {
             commandsPerJob: (delta.total - info) / N.process,
+            redisCpuMicrosPerJob: ((cpuAfter - cpuBefore) * 1e6) / N.process,
             byCommand: delta.byCommand,
           },
         };
@@ -109,6 +112,7 @@ const scenarios: Scenario[] = [
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  const loadBefore = loadavg()[0];
   const redis = await startRedis();
   const log = (message: string) => {
     if (!options.json) process.stderr.write(message);
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     for (const side of sides) await side.close().catch(() => undefined);
     await redis.stop();
   }
-  report(options, results, redis.version, (Date.now() - started) / 1000);
+  report(options, results, redis.version, (Date.now() - started) / 1000, [loadBefore, loadavg()[0]]);
 }
 
 interface Row {
@@ -151,7 +155,7 @@ interface Row {
   digits: number;
 }
 
-function report(options: Options, results: Record<string, Record<string, Sample[]>>, redisVersion: string, seconds: number): void {
+function report(options: Options, results: Record<string, Record<string, Sample[]>>, redisVersion: string, seconds: number, load: number[]): void {
   const ours = (key: string, pick: (s: Sample) => number = (s) => s.value) => median((results[key]?.['nestjs-queue'] ?? []).map(pick));
   const bull = (key: string, pick: (s: Sample) => number = (s) => s.value) => median((results[key]?.BullMQ ?? []).map(pick));
   const rows: Row[] = [];
@@ -171,6 +175,8 @@ function report(options: Options, results: Record<string, Record<string, Sample[
   add('latency', `5. Enqueue → handler start, p99`, 'ms', 3, '', () => true, extra('p99'));
   add('conc1', '6. Redis commands per processed job (concurrency 1)', 'commands', 2, '≤ 0.5×', (r) => r <= 0.5, extra('commandsPerJob'));
   add('conc50', '6. Redis commands per processed job (concurrency 50)', 'commands', 2, '', () => true, extra('commandsPerJob'));
+  add('conc1', '   Redis server CPU per processed job (concurrency 1)', 'µs', 1, '', () => true, extra('redisCpuMicrosPerJob'));
+  add('conc50', '   Redis server CPU per processed job (concurrency 50)', 'µs', 1, '', () => true, extra('redisCpuMicrosPerJob'));
   add('memory', `7. Redis memory per waiting job (${N.memory.toLocaleString('en-US')} waiting)`, 'bytes', 0, '≤ 0.5×', (r) => r <= 0.5);
 
   const machine = {
@@ -180,6 +186,8 @@ function report(options: Options, results: Record<string, Record<string, Sample[
     node: process.version,
     redis: redisVersion,
     runs: options.runs,
+    /** 1-minute load average when the benchmark started and ended: other work on the machine skews the figures. */
+    loadAverage: load.map((l) => Math.round(l * 100) / 100),
   };
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ machine, seconds, sizes: N, rows, samples: results }, null, 2)}\n`);
@@ -197,7 +205,7 @@ function report(options: Options, results: Record<string, Record<string, Sample[
   ]);
   process.stdout.write(
     `\nnestjs-queue vs BullMQ ${bullVersion()}: medians of ${options.runs} runs each after a warm-up, alternating.\n` +
-      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; Redis ${machine.redis} (no persistence); ${seconds.toFixed(0)} s.\n\n` +
+      `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; Redis ${machine.redis} (no persistence); ${seconds.toFixed(0)} s; load average ${machine.loadAverage.join(' → ')}.\n\n` +
       `${table(header, body)}\n`,
   );
 }

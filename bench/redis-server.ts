@@ -129,6 +129,12 @@ export function commandDelta(before: Map<string, number>, after: Map<string, num
   return { total, byCommand };
 }
 
+/** CPU seconds the redis-server process has used (user + system, all threads). */
+export async function serverCpuSeconds(admin: Redis): Promise<number> {
+  const cpu = parseInfo(await admin.info('cpu'));
+  return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
+}
+
 export async function usedMemory(admin: Redis): Promise<number> {
   return Number(parseInfo(await admin.info('memory')).used_memory);
 }
