@@ -45,6 +45,8 @@ interface Sample {
 
 interface Scenario {
   key: string;
+  /** Runs per `--runs` (short scenarios take more runs: their single runs last ~0.1 s and are noisier). */
+  runsFactor?: number;
   /** Runs one sample on a side; Redis is empty when it starts. */
   run(side: Side, redis: BenchRedis): Promise<Sample>;
 }
@@ -54,6 +56,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 const scenarios: Scenario[] = [
   {
     key: 'bulk',
+    runsFactor: 2,
     async run(side) {
       const ms = await side.bulkDispatch(N.bulk);
       return { value: (N.bulk / ms) * 1000 };
@@ -61,6 +64,7 @@ const scenarios: Scenario[] = [
   },
   {
     key: 'single',
+    runsFactor: 2,
     async run(side) {
       const ms = await side.singleDispatch(N.single);
       return { value: (N.single / ms) * 1000 };
@@ -126,7 +130,8 @@ async function main(): Promise<void> {
       results[scenario.key] = {};
       for (const side of sides) results[scenario.key][side.name] = [];
       log(`${scenario.key}: warm-up`);
-      for (let run = 0; run <= options.runs; run++) {
+      const runs = options.runs * (scenario.runsFactor ?? 1);
+      for (let run = 0; run <= runs; run++) {
         for (const side of sides) {
           await resetRedis(redis.admin);
           gc?.();
@@ -204,7 +209,7 @@ function report(options: Options, results: Record<string, Record<string, Sample[
     r.target === '' ? '' : r.met ? 'yes' : 'NO',
   ]);
   process.stdout.write(
-    `\nnestjs-queue vs BullMQ ${bullVersion()}: medians of ${options.runs} runs each after a warm-up, alternating.\n` +
+    `\nnestjs-queue vs BullMQ ${bullVersion()}: medians of ${options.runs} runs each (${options.runs * 2} for scenarios 1 and 2) after a warm-up, alternating.\n` +
       `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB; Node ${machine.node}; Redis ${machine.redis} (no persistence); ${seconds.toFixed(0)} s; load average ${machine.loadAverage.join(' → ')}.\n\n` +
       `${table(header, body)}\n`,
   );
