@@ -38,12 +38,13 @@ export interface CausePayload {
 
 /**
  * A job on the wire. Fields at their default are left out, so a small job stays small in Redis.
- * `v` and `attempts` are always written first: the Redis scripts raise `attempts` by rewriting that prefix,
- * never by decoding the JSON.
+ * `v` is always written first and `attempts` right after it (left out while it is 0): the reserve script
+ * inserts `"attempts":1` after `{"v":N,` or raises the count there by rewriting that prefix, never by decoding
+ * the JSON.
  */
 export interface JobPayload {
   v: number;
-  /** Reservations so far; 0 when pushed. */
+  /** Reservations so far; 0 when pushed (and then not written). */
   attempts: number;
   /** The job's id everywhere: JobContext.id, the failed record's id, a batch's failedJobIds. A UUID v7 (time-ordered). */
   uuid: string;
