@@ -43,16 +43,10 @@ async function runBatchAcrossWorkers(store: BatchStore, label: string, failing: 
   });
   const workers: WorkerProcess[] = [];
   try {
-    // WorkerProcess passes this process's environment on; BATCH_STORE is set only while the workers are forked.
-    const previous = process.env.BATCH_STORE;
-    process.env.BATCH_STORE = JSON.stringify(store);
-    try {
-      for (let i = 0; i < WORKERS; i++) {
-        workers.push(new WorkerProcess({ redisUrl: url, prefix, worker: { concurrency: CONCURRENCY, sleep: 0.05, tries: 1 } }));
-      }
-    } finally {
-      if (previous === undefined) delete process.env.BATCH_STORE;
-      else process.env.BATCH_STORE = previous;
+    for (let i = 0; i < WORKERS; i++) {
+      workers.push(
+        new WorkerProcess({ redisUrl: url, prefix, worker: { concurrency: CONCURRENCY, sleep: 0.05, tries: 1 }, env: { BATCH_STORE: JSON.stringify(store) } }),
+      );
     }
     await Promise.all(workers.map((w) => w.ready()));
 

@@ -18,30 +18,14 @@ export interface FixtureEnv {
   previousKeys?: string[];
 }
 
-/**
- * Starts a worker process that also loads middleware-fixture-jobs.ts. WorkerProcess copies this process's
- * environment when it forks (synchronously, in its constructor), so the variables are set just around that call.
- */
+/** Starts a worker process that also loads middleware-fixture-jobs.ts, with the keys it is given. */
 export async function startMiddlewareWorker(options: WorkerProcessOptions, env: FixtureEnv): Promise<WorkerProcess> {
   const vars: Record<string, string | undefined> = {
     MIDDLEWARE_FIXTURES: '1',
     QUEUE_KEY: env.key,
     QUEUE_PREVIOUS_KEYS: env.previousKeys?.join(','),
   };
-  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
-  const assign = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  let worker: WorkerProcess;
-  assign(vars);
-  try {
-    worker = new WorkerProcess(options);
-  } finally {
-    assign(saved);
-  }
+  const worker = new WorkerProcess({ ...options, env: { ...options.env, ...vars } });
   try {
     await worker.ready();
   } catch (error) {

@@ -12,6 +12,8 @@ export interface WorkerProcessOptions {
   worker?: WorkerOptions;
   /** Print the worker's output to this process's stderr as it comes (for debugging a test). */
   echo?: boolean;
+  /** More environment for the worker (undefined removes a variable). */
+  env?: Record<string, string | undefined>;
 }
 
 export interface WorkerExit {
@@ -38,6 +40,10 @@ export class WorkerProcess {
       NO_COLOR: '1',
       FORCE_COLOR: '0',
     };
+    for (const [name, value] of Object.entries(options.env ?? {})) {
+      if (value === undefined) delete env[name];
+      else env[name] = value;
+    }
     this.child = fork(join(FIXTURE_DIR, 'worker-main.ts'), [], {
       env,
       execArgv: ['-r', join(FIXTURE_DIR, 'register.js')],
