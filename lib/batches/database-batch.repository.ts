@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
 import type { DatabaseOptions } from '../config/queue-options.interface';
 import { BatchDatabaseDriverMissingError, BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
@@ -254,6 +255,7 @@ export class DatabaseBatchRepository implements BatchRepository {
   }
 
   private knex(): Knex {
+    if (!this.connection) ensureSqliteDirectory(this.knexConfig);
     this.connection ??= loadKnex()({ useNullAsDefault: this.isSqlite() ? true : undefined, ...this.knexConfig } as Knex.Config);
     return this.connection;
   }

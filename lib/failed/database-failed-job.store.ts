@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import type { Knex } from 'knex';
+import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
 import type { DatabaseOptions } from '../config/queue-options.interface';
 import { InvalidFailedJobTimeError, MissingPeerDependencyError } from '../errors';
 import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interface';
@@ -62,6 +63,7 @@ export class DatabaseFailedJobStore implements FailedJobStore {
     const knexModule = loadKnex(known?.driver);
     if (known) ensureDriverInstalled(known.driver);
     this.dialect = known?.dialect ?? 'other';
+    ensureSqliteDirectory(knexConfig);
     this.db = knexModule.knex(this.dialect === 'mysql' ? withUtcSessions(knexConfig) : (knexConfig as Knex.Config));
   }
 

@@ -74,3 +74,27 @@ describe.each<SqlKind>(['sqlite', 'pgsql', 'mysql'])('failed jobs on the %s data
     expect(await t.failed.all()).toEqual([]);
   });
 });
+
+describe('the default SQLite failed store', () => {
+  it('creates the folder of its database file, so a fresh checkout records failed jobs', async () => {
+    const { mkdtempSync, rmSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = mkdtempSync(join(tmpdir(), 'nq-fresh-'));
+    const filename = join(root, 'storage', 'nested', 'queue.sqlite');
+    const t = await createQueueApp([SometimesFails], {
+      databases: { sqlite: { client: 'better-sqlite3', connection: { filename }, useNullAsDefault: true } },
+      failed: { driver: 'database', database: 'sqlite' },
+    });
+    try {
+      shouldFail = true;
+      const id = (await t.bus.dispatch(SometimesFails, { n: 1 })) as string;
+      await t.worker.run({ stopWhenEmpty: true, sleep: 0 });
+      expect(existsSync(filename)).toBe(true);
+      expect((await t.failed.find(id))?.id).toBe(id);
+    } finally {
+      await t.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

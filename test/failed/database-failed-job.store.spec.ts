@@ -193,6 +193,8 @@ describe('DatabaseFailedJobStore set-up failures', () => {
       log: { error: () => undefined, warn: () => undefined, debug: () => undefined, deprecate: () => undefined },
     });
     try {
+      // The store makes its folder when it is built; take it away so the first use cannot open the file.
+      rmSync(dir, { recursive: true, force: true });
       await expect(store.ids()).rejects.toThrow();
       mkdirSync(dir);
       const record = failedRecord();
