@@ -2,8 +2,10 @@
  * Turns a queue setting into the ordered list of queue names it stands for.
  *
  * - A value containing a comma is a literal list: `'high, default'` → `['high', 'default']`.
- * - A single name that is a key of `named` (the `queues` config) expands to that list:
- *   `'priority'` → `['critical', 'high', 'default', 'low']`. Expansion is one level deep.
+ * - A single name that is a key of `named` (the `queues` config) stands for the queue of that name followed by
+ *   that list: `'priority'` → `['priority', 'critical', 'high', 'default', 'low']` (or just the list when it
+ *   names itself). The seed names queues and lists alike (`emails`, `priority`): a job sent to the queue
+ *   `emails` must never be stranded by a worker told to work `emails`. Expansion is one level deep.
  * - Any other single name is one queue: `'emails'` → `['emails']` when no list is called so.
  *
  * Names are trimmed, duplicates after the first are dropped (order is priority), and an empty name
@@ -19,7 +21,8 @@ export function parseQueueList(value: string, named: Readonly<Record<string, str
     if (typeof list !== 'string') {
       throw new Error(`The queue list named "${trimmed}" must be a string of comma-separated queue names.`);
     }
-    return splitNames(list, `the queue list named "${trimmed}" ("${list}")`);
+    const names = splitNames(list, `the queue list named "${trimmed}" ("${list}")`);
+    return names.includes(trimmed) ? names : [trimmed, ...names];
   }
   return splitNames(value, `"${value}"`);
 }

@@ -34,7 +34,8 @@ export class Worker implements BeforeApplicationShutdown {
     if (settings.driver === 'sync') {
       throw new QueueConfigError(`connections.${settings.name}`, 'the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis connection.');
     }
-    const queues = parseQueueList(options.queue ?? settings.queue, this.config.queues);
+    // The connection's own queue is one queue, as in Laravel; only --queue may name a list.
+    const queues = options.queue === undefined ? [settings.queue] : parseQueueList(options.queue, this.config.queues);
     const num = (key: keyof WorkerOptions, value: unknown, fallback: number): number => {
       if (value === undefined) return fallback;
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {

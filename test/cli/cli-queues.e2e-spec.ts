@@ -20,6 +20,7 @@ describe('nestjs-queue size, clear, monitor, prune-batches', () => {
     expect(table.code).toBe(0);
     expect(table.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/))).toEqual([
       ['Connection', 'Queue', 'Ready', 'Delayed', 'Reserved', 'Total'],
+      ['redis', 'priority', '0', '0', '0', '0'],
       ['redis', 'high', '0', '0', '1', '1'],
       ['redis', 'default', '2', '1', '0', '3'],
     ]);

@@ -8,8 +8,10 @@ describe('parseQueueList', () => {
   });
 
   it('expands a single name that is a named list', () => {
-    expect(parseQueueList('priority', named)).toEqual(['critical', 'high', 'default', 'low']);
-    expect(parseQueueList(' emails ', named)).toEqual(['transactional', 'marketing']);
+    expect(parseQueueList('priority', named)).toEqual(['priority', 'critical', 'high', 'default', 'low']);
+    expect(parseQueueList(' emails ', named)).toEqual(['emails', 'transactional', 'marketing']);
+    // A list that names itself is served as written.
+    expect(parseQueueList('mail', { mail: 'urgent,mail' })).toEqual(['urgent', 'mail']);
   });
 
   it('reads a value containing a comma literally, even when its parts are list names', () => {
@@ -22,7 +24,7 @@ describe('parseQueueList', () => {
   });
 
   it('expands one level only', () => {
-    expect(parseQueueList('outer', { outer: 'inner', inner: 'a,b' })).toEqual(['inner']);
+    expect(parseQueueList('outer', { outer: 'inner', inner: 'a,b' })).toEqual(['outer', 'inner']);
   });
 
   it('does not treat inherited object properties as list names', () => {

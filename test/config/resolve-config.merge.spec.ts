@@ -189,7 +189,7 @@ describe('resolveQueueConfig merging a partial config over the defaults', () => 
     expect(config.supervisors.production['long-running']).toEqual(supervisors.production['long-running']);
     expect(config.supervisors.local['supervisor-1']).toEqual({
       connection: 'redis',
-      queue: ['critical', 'high', 'default', 'low'],
+      queue: ['priority', 'critical', 'high', 'default', 'low'],
       balance: false,
       processes: 3,
       tries: 1,

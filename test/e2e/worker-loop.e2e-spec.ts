@@ -50,6 +50,20 @@ describe('the worker loop', () => {
     expect(ran.map((r) => r.queue)).toEqual(['critical', 'low']);
   });
 
+  it('works the queue that shares its name with a list before the list, so no job is stranded', async () => {
+    await t.bus.dispatch(RecordRun, { n: 1 }).onQueue('marketing');
+    await t.bus.dispatch(RecordRun, { n: 2 }).onQueue('emails');
+    await t.worker.run({ queue: 'emails', stopWhenEmpty: true, sleep: 0 });
+    expect(ran.map((r) => r.queue)).toEqual(['emails', 'marketing']);
+  });
+
+  it("serves only the connection's own queue when no queue is given, even if a list has its name", async () => {
+    await t.bus.dispatch(RecordRun, { n: 1 }).onConnection('redis-priority');
+    await t.bus.dispatch(RecordRun, { n: 2 }).onConnection('redis-priority').onQueue('critical');
+    await t.worker.run({ connection: 'redis-priority', stopWhenEmpty: true, sleep: 0 });
+    expect(ran.map((r) => r.queue)).toEqual(['priority']);
+  });
+
   it('holds a delayed job until its time', async () => {
     const dispatchedAt = Date.now();
     await t.bus.dispatch(RecordRun, { n: 1 }).delay(1);

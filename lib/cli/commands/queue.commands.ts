@@ -18,7 +18,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       const config = await ctx.config();
       const connection = connectionNamed(name, config);
       const driver = (await ctx.get(QueueManager)).connection(connection.name);
-      for (const queue of parseQueueList(flags.queue ?? connection.queue, config.queues)) {
+      for (const queue of (flags.queue === undefined ? [connection.queue] : parseQueueList(flags.queue, config.queues))) {
         const count = await driver.clear(queue);
         ctx.out(`Cleared ${count} ${count === 1 ? 'job' : 'jobs'} from the [${connection.name}:${queue}] queue.`);
       }
@@ -35,7 +35,7 @@ export function registerQueueCommands(program: Command, ctx: CliContext): void {
       const connection = connectionNamed(name, config);
       const driver = (await ctx.get(QueueManager)).connection(connection.name);
       const rows: { connection: string; queue: string; ready: number; delayed: number; reserved: number; total: number }[] = [];
-      for (const queue of parseQueueList(flags.queue ?? connection.queue, config.queues)) {
+      for (const queue of (flags.queue === undefined ? [connection.queue] : parseQueueList(flags.queue, config.queues))) {
         const s = await driver.sizes(queue);
         rows.push({ connection: connection.name, queue, ready: s.ready, delayed: s.delayed, reserved: s.reserved, total: s.ready + s.delayed + s.reserved });
       }
