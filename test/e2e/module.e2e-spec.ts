@@ -102,7 +102,7 @@ describe('the module', () => {
   it('keeps encrypted job data unreadable in Redis and runs it', async () => {
     await t.bus.dispatch(SecretJob, { card: '4111-1111' });
     const raw = await t.redis.lrange(`${t.prefix}queues:{default}`, 0, -1);
-    expect(raw[0]).not.toContain('4111');
+    expect(raw[0]).not.toContain('4111-1111');
     expect(JSON.parse(raw[0]).encrypted).toBe(true);
     await work();
     expect(log).toEqual(['secret:4111-1111']);

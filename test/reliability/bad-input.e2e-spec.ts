@@ -81,11 +81,11 @@ describe('bad input', () => {
   });
 
   it('a job encrypted with the worker key runs (the failure above is the key, not encryption)', async () => {
-    await t.bus.dispatch(SecretJob, { pin: '42' });
+    await t.bus.dispatch(SecretJob, { pin: 'PIN-4711-PLAINTEXT' });
     const raw = (await t.redis.lrange(ready, 0, -1))[0];
-    expect(raw).not.toContain('42');
+    expect(raw).not.toContain('PIN-4711');
     await t.worker.run({ stopWhenEmpty: true, sleep: 0 });
-    expect(handled).toEqual(['secret 42']);
+    expect(handled).toEqual(['secret PIN-4711-PLAINTEXT']);
   });
 
   it('refuses a payload over maxPayloadBytes at dispatch, saying what to do; nothing reaches Redis', async () => {

@@ -67,7 +67,7 @@ describe('encrypted jobs across 3 worker processes', () => {
     expect(queued).toContain(id);
     expect(queued).toContain('"encrypted":true');
     expect(queued).not.toContain(card);
-    expect(queued).not.toContain('card');
+    expect(queued).not.toContain('"card"');
     expect(control).toContain(card);
 
     expect(await t.redis.lmove(`${prefix}queues:parked`, ready, 'LEFT', 'RIGHT')).toContain(id);
