@@ -62,51 +62,34 @@ export class JobDispatcher {
   /** Sends one job; resolves to its id, or null when its unique lock is held. */
   async dispatch(request: DispatchRequest): Promise<string | null> {
     const prepared = this.prepare(request);
-    if (prepared.uniqueKey && !(await this.acquireUnique(prepared))) return null;
+    let sent: boolean;
     try {
-      const driver = this.manager.connection(prepared.connection);
-      if (prepared.delay > 0) await driver.later(prepared.queue, prepared.encoded, prepared.delay);
-      else await driver.push(prepared.queue, prepared.encoded);
+      sent = await this.send(prepared);
     } catch (error) {
-      if (prepared.uniqueKey) await this.releaseUniqueQuietly(prepared);
       throw this.wrap(error, `Could not dispatch ${prepared.name} to ${prepared.connection}:${prepared.queue}`);
     }
+    if (!sent) return null;
     await this.queued(prepared);
     return prepared.uuid;
   }
 
-  /** Sends many jobs; those bound for the same connection and queue without delay share one round trip. */
+  /**
+   * Sends many jobs. Those bound for the same connection and queue, without delay or unique lock, share one
+   * round trip; the others are sent one by one.
+   */
   async dispatchMany(requests: DispatchRequest[]): Promise<(string | null)[]> {
     const prepared = requests.map((r) => this.prepare(r));
     const ids: (string | null)[] = prepared.map((p) => p.uuid);
     const groups = new Map<string, Prepared[]>();
     const single: Promise<void>[] = [];
-    for (let i = 0; i < prepared.length; i++) {
-      const p = prepared[i];
+    prepared.forEach((p, i) => {
       if (p.uniqueKey || p.delay > 0 || this.manager.settings(p.connection).driver === 'sync') {
-        single.push(
-          (async () => {
-            if (p.uniqueKey && !(await this.acquireUnique(p))) {
-              ids[i] = null;
-              return;
-            }
-            const driver = this.manager.connection(p.connection);
-            try {
-              if (p.delay > 0) await driver.later(p.queue, p.encoded, p.delay);
-              else await driver.push(p.queue, p.encoded);
-            } catch (error) {
-              if (p.uniqueKey) await this.releaseUniqueQuietly(p);
-              throw error;
-            }
-          })(),
-        );
-        continue;
+        single.push(this.send(p).then((sent) => void (sent || (ids[i] = null))));
+        return;
       }
       const key = `${p.connection}\u0000${p.queue}`;
-      const group = groups.get(key) ?? [];
-      group.push(p);
-      groups.set(key, group);
-    }
+      groups.set(key, [...(groups.get(key) ?? []), p]);
+    });
     try {
       await Promise.all([
         ...single,
@@ -119,6 +102,20 @@ export class JobDispatcher {
       for (let i = 0; i < prepared.length; i++) if (ids[i]) await this.queued(prepared[i]);
     }
     return ids;
+  }
+
+  /** Unique lock (if any), then the push; false when the lock is held. A failed push frees the lock it took. */
+  private async send(p: Prepared): Promise<boolean> {
+    if (p.uniqueKey && !(await this.acquireUnique(p))) return false;
+    try {
+      const driver = this.manager.connection(p.connection);
+      if (p.delay > 0) await driver.later(p.queue, p.encoded, p.delay);
+      else await driver.push(p.queue, p.encoded);
+      return true;
+    } catch (error) {
+      if (p.uniqueKey) await this.releaseUniqueQuietly(p);
+      throw error;
+    }
   }
 
   /** Turns a descriptor into what a chain or batch carries in its payload: registered name, checked data. */
@@ -151,16 +148,13 @@ export class JobDispatcher {
     };
   }
 
-  /** Pushes a failed job's payload back with attempts reset and retryUntil recomputed. Returns the connection used. */
+  /** Pushes a failed job's payload back with attempts reset and retryUntil recomputed. */
   async retry(connection: string, queue: string, raw: string): Promise<void> {
     const payload = decodePayload(raw);
     payload.attempts = 0;
     const definition = this.registry.byJobName(payload.job);
     const retryUntil = definition?.options.retryUntil;
-    if (retryUntil && !payload.encrypted) payload.retryUntil = toEpochSeconds(retryUntil(payload.data));
-    else if (retryUntil && payload.encrypted) {
-      payload.retryUntil = toEpochSeconds(retryUntil(JSON.parse(this.encrypter.decrypt(payload.data, payload.job))));
-    }
+    if (retryUntil) payload.retryUntil = toEpochSeconds(retryUntil(this.encrypter.dataOf(payload)));
     await this.manager.connection(connection).push(queue, encodePayload(payload, true));
   }
 

@@ -1,6 +1,7 @@
 import { QueueError } from '../errors';
 import type { DescriptorPayload } from '../payload/payload.interface';
-import { JobDescriptor, toDelaySeconds } from './job-descriptor';
+import { JobDescriptor } from './job-descriptor';
+import { Routing } from './routing';
 import type { JobDispatcher } from './job-dispatcher';
 import type { BatchCoordinator } from './batch-coordinator';
 import { PendingBatch } from './pending-batch';
@@ -12,31 +13,15 @@ export type ChainLink = JobDescriptor | PendingBatch;
  * Jobs run one after another: each is sent only when the one before it succeeded. On a failure the rest is
  * dropped and the `catch` job is sent. The rest of the chain travels inside each job's payload.
  */
-export class PendingChain {
-  private connection?: string;
-  private queue?: string;
-  private delaySeconds?: number;
+export class PendingChain extends Routing {
   private catchJob?: JobDescriptor;
 
   constructor(
     private readonly dispatcher: JobDispatcher,
     private readonly coordinator: BatchCoordinator,
     private readonly jobs: ChainLink[],
-  ) {}
-
-  onConnection(connection: string): this {
-    this.connection = connection;
-    return this;
-  }
-
-  onQueue(queue: string): this {
-    this.queue = queue;
-    return this;
-  }
-
-  delay(delay: number | Date): this {
-    this.delaySeconds = toDelaySeconds(delay);
-    return this;
+  ) {
+    super();
   }
 
   /** The job sent when a job of the chain fails for good. */

@@ -1,5 +1,5 @@
 import { QueueError } from '../errors';
-import { toDelaySeconds } from './job-descriptor';
+import { toDelaySeconds } from './routing';
 
 /**
  * A dispatch not yet sent. Awaiting it sends the job and resolves to its id, or to null when a unique job's

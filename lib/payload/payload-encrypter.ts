@@ -23,6 +23,11 @@ export class PayloadEncrypter {
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
   }
 
+  /** A payload's job data: decrypted and parsed when the payload is encrypted, as it is otherwise. */
+  dataOf(payload: { data: unknown; job: string; encrypted?: boolean }): unknown {
+    return payload.encrypted ? JSON.parse(this.decrypt(payload.data, payload.job)) : payload.data;
+  }
+
   decrypt(text: unknown, jobName: string): string {
     if (typeof text !== 'string') throw new InvalidPayloadError(`The encrypted data of ${jobName} is not a string.`);
     const raw = Buffer.from(text, 'base64');

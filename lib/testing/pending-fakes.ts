@@ -1,6 +1,6 @@
 import { QueueError } from '../errors';
 import { assertPlainJson } from '../payload/json-data.validator';
-import { JobDescriptor, toDelaySeconds } from '../bus/job-descriptor';
+import { JobDescriptor } from '../bus/job-descriptor';
 import { BatchEntry, PendingBatch } from '../bus/pending-batch';
 import { ChainLink, PendingChain } from '../bus/pending-chain';
 import type { Batch } from '../batches/batch';
@@ -17,9 +17,7 @@ export function assertDescriptor(entry: unknown, what: string): asserts entry is
 
 /** `bus.chain([...])` under BusFake: the same fluent builder; `dispatch()` records the chain instead of sending it. */
 export class PendingChainFake extends PendingChain {
-  private readonly state: { connection: string | null; queue: string | null; delay: number | null; catchJob: JobDescriptor | null } = {
-    connection: null, queue: null, delay: null, catchJob: null,
-  };
+  private recordedCatch: JobDescriptor | null = null;
 
   constructor(
     private readonly links: ChainLink[],
@@ -28,23 +26,8 @@ export class PendingChainFake extends PendingChain {
     super(notWired<JobDispatcher>('dispatcher'), notWired<BatchCoordinator>('batch coordinator'), links);
   }
 
-  override onConnection(connection: string): this {
-    this.state.connection = connection;
-    return super.onConnection(connection);
-  }
-
-  override onQueue(queue: string): this {
-    this.state.queue = queue;
-    return super.onQueue(queue);
-  }
-
-  override delay(delay: number | Date): this {
-    this.state.delay = toDelaySeconds(delay);
-    return super.delay(delay);
-  }
-
   override catch(job: JobDescriptor): this {
-    this.state.catchJob = job;
+    this.recordedCatch = job;
     return super.catch(job);
   }
 
@@ -54,8 +37,14 @@ export class PendingChainFake extends PendingChain {
     for (const link of links) {
       if (!(link instanceof PendingBatch)) assertDescriptor(link, 'Bus.chain() links');
     }
-    if (this.state.catchJob) assertDescriptor(this.state.catchJob, 'A chain catch');
-    return this.record({ links, ...this.state });
+    if (this.recordedCatch) assertDescriptor(this.recordedCatch, 'A chain catch');
+    return this.record({
+      links,
+      connection: this.connection ?? null,
+      queue: this.queue ?? null,
+      delay: this.delaySeconds ?? null,
+      catchJob: this.recordedCatch,
+    });
   }
 }
 

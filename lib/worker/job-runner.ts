@@ -77,7 +77,7 @@ export class JobRunner extends SyncRunner {
           `No job named "${payload.job}" is registered in this worker. Register its @Job class in a module, or delete the job.`,
         );
       }
-      data = payload.encrypted ? JSON.parse(this.dispatcher.encrypter.decrypt(payload.data, payload.job)) : payload.data;
+      data = this.dispatcher.encrypter.dataOf(payload);
     } catch (error) {
       await this.failUnreadable(driver, reserved, toError(error));
       return 'handled';
@@ -149,7 +149,7 @@ export class JobRunner extends SyncRunner {
     payload.attempts = 1;
     const definition = this.registry.byJobName(payload.job);
     if (!definition) throw new InvalidPayloadError(`No job named "${payload.job}" is registered.`);
-    const data = payload.encrypted ? JSON.parse(this.dispatcher.encrypter.decrypt(payload.data, payload.job)) : payload.data;
+    const data = this.dispatcher.encrypter.dataOf(payload);
     await this.runInline(definition, payload, data, connection, queue);
   }
 
