@@ -57,7 +57,14 @@ export class PendingDispatch implements PromiseLike<string | null> {
 
   /** Sends the job (once, however often it is awaited). */
   dispatch(): Promise<string | null> {
-    if (!this.sent) this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds });
+    if (!this.sent) {
+      try {
+        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds });
+      } catch (error) {
+        // An unknown job class or connection is an error of the dispatch: reject, never throw from then().
+        this.sent = Promise.reject(error);
+      }
+    }
     return this.sent;
   }
 
