@@ -51,6 +51,9 @@ export * from './middleware';
 // Payload
 export type { JobPayload, DescriptorPayload } from './payload/payload.interface';
 
+// Scheduler
+export * from './scheduler';
+
 // CLI
 export { bootstrapQueueCli } from './cli/bootstrap-queue-cli';
 export { runQueueCli } from './cli/run-queue-cli';

@@ -22,6 +22,8 @@ import { QueueLifecycle } from './queue-lifecycle';
 import { batchProviders, batchExports } from './batches/batch.providers';
 import { BatchCoordinator } from './bus/batch-coordinator';
 import { BATCH_HOOKS } from './worker/batch-hooks';
+import { ScheduleTasks } from './scheduler/schedule-tasks';
+import { Scheduler } from './scheduler/scheduler';
 
 const coreProviders: Provider[] = [
   { provide: QUEUE_CONFIG, useFactory: (options: QueueModuleOptions) => resolveQueueConfig(options), inject: [QUEUE_MODULE_OPTIONS] },
@@ -46,9 +48,11 @@ const coreProviders: Provider[] = [
   ...batchProviders,
   BatchCoordinator,
   { provide: BATCH_HOOKS, useExisting: BatchCoordinator },
+  ScheduleTasks,
+  Scheduler,
 ];
 
-const exported = [Bus, Worker, QueueManager, FailedJobs, QueueEvents, JobRegistry, JobDispatcher, RedisConnections, QUEUE_CONFIG, ...batchExports];
+const exported = [Bus, Worker, QueueManager, FailedJobs, QueueEvents, JobRegistry, JobDispatcher, RedisConnections, QUEUE_CONFIG, Scheduler, ...batchExports];
 
 /**
  * Laravel's queue system for Nest. `forRoot()` with no argument uses the seed's Redis connections and reads

@@ -1,5 +1,6 @@
 import type { RedisOptions, ClusterNode, ClusterOptions } from 'ioredis';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
+import type { ScheduleEntry } from '../scheduler/scheduled-task.interface';
 
 /** One named Redis server, as config/database.php's 'redis' entries: a URL, ioredis options, or a cluster. */
 export type RedisServerOptions =
@@ -85,6 +86,8 @@ export interface QueueModuleOptions {
   supervisors?: Record<string, Record<string, SupervisorOptions>>;
   /** Largest payload accepted at dispatch, in bytes. Default 512 KiB. */
   maxPayloadBytes?: number;
+  /** Queued jobs on a cron, read from configuration (the `@Scheduled` decorator's programmatic form). */
+  schedule?: ScheduleEntry[];
 }
 
 export interface QueueOptionsFactory {

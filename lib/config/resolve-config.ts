@@ -1,3 +1,4 @@
+import { resolveScheduleConfig } from '../scheduler/schedule-validation';
 import { QueueConfigError } from '../errors/config.errors';
 import type {
   ConnectionOptions,
@@ -50,6 +51,7 @@ const TOP_LEVEL_KEYS: Record<keyof QueueModuleOptions, true> = {
   previousKeys: true,
   supervisors: true,
   maxPayloadBytes: true,
+  schedule: true,
 };
 const REDIS_CONNECTION_KEYS = ['driver', 'connection', 'queue', 'retryAfter', 'blockFor', 'afterCommit'];
 const SUPPORTED_DRIVERS = ['redis', 'sync'] as const;
@@ -101,6 +103,7 @@ export function resolveQueueConfig(
     keys: resolveKeys(user.key, user.previousKeys, defaults),
     supervisors,
     maxPayloadBytes,
+    schedule: resolveScheduleConfig(user.schedule, Object.keys(connections)),
   };
   return freezeCopy(resolved);
 }

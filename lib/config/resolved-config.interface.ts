@@ -1,4 +1,5 @@
 import type { RedisServerOptions, DatabaseOptions, SupervisorOptions } from './queue-options.interface';
+import type { ResolvedScheduleEntry } from '../scheduler/scheduled-task.interface';
 
 /** The validated, defaulted, frozen configuration every other layer reads. Built only by `resolveQueueConfig`. */
 export interface ResolvedRedisConnection {
@@ -42,4 +43,6 @@ export interface ResolvedQueueConfig {
   readonly keys: readonly Buffer[];
   readonly supervisors: Readonly<Record<string, Record<string, SupervisorOptions>>>;
   readonly maxPayloadBytes: number;
+  /** `schedule` entries, validated (jobs named by string are found at start-up). */
+  readonly schedule?: readonly ResolvedScheduleEntry[];
 }
