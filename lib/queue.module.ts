@@ -24,6 +24,7 @@ import { BatchCoordinator } from './bus/batch-coordinator';
 import { BATCH_HOOKS } from './worker/batch-hooks';
 import { ScheduleTasks } from './scheduler/schedule-tasks';
 import { Scheduler } from './scheduler/scheduler';
+import { SCHEDULER_OPTIONS } from './scheduler/scheduler-clock';
 
 const coreProviders: Provider[] = [
   { provide: QUEUE_CONFIG, useFactory: (options: QueueModuleOptions) => resolveQueueConfig(options), inject: [QUEUE_MODULE_OPTIONS] },
@@ -49,6 +50,7 @@ const coreProviders: Provider[] = [
   BatchCoordinator,
   { provide: BATCH_HOOKS, useExisting: BatchCoordinator },
   ScheduleTasks,
+  { provide: SCHEDULER_OPTIONS, useValue: {} },
   Scheduler,
 ];
 

@@ -5,3 +5,4 @@ export { BusFake } from './bus-fake';
 export { BusAssertionError } from './bus-assertion.error';
 export type { DispatchedJob, DispatchedSyncJob, RecordedChain, RecordedBatch, DispatchPredicate, ChainExpectation } from './recorded';
 export { InMemoryBatchRepository } from './in-memory-batch.repository';
+export { runScheduleAt } from './run-schedule-at';
