@@ -175,7 +175,8 @@ export class Scheduler implements BeforeApplicationShutdown {
       }
       await Promise.all(
         [...work].map(async ([task, dues]) => {
-          for (const due of dues) await this.handle(task, due, claims, retries);
+          // Oldest first: a due time being retried goes out before the one that just came due.
+          for (const due of dues.sort((a, b) => a.getTime() - b.getTime())) await this.handle(task, due, claims, retries);
         }),
       );
       if (signal.aborted) break;
