@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { ScheduleOptions } from '../scheduler/scheduled-task.interface';
 
 export const SCHEDULED_METADATA = 'nestjs-queue:scheduled';
@@ -19,9 +20,13 @@ export interface ScheduledMetadata {
  * export class PruneExports { async handle(data: { full?: boolean }) {} }
  * ```
  *
- * The expression and options are checked when the application starts; a bad one fails start-up naming it.
+ * TypeScript checks `data` against the class's `handle`. The expression and options are checked when the
+ * application starts; a bad one fails start-up naming it.
  */
-export function Scheduled<T = unknown>(cron: string, options: ScheduleOptions<T> = {}): ClassDecorator {
+export function Scheduled<T = unknown>(
+  cron: string,
+  options: ScheduleOptions<T> = {},
+): <C extends Type<{ handle(data: T, ...rest: never[]): unknown }>>(target: C) => void {
   return (target) => {
     const existing = (Reflect.getOwnMetadata(SCHEDULED_METADATA, target) as ScheduledMetadata[] | undefined) ?? [];
     // Class decorators apply bottom-up: put this one first so the list reads as the source does.

@@ -19,6 +19,8 @@ export interface ScheduledDispatchError {
   error: unknown;
   /** True while the due time is still retried; false when it is given up (older than the catch-up window). */
   willRetry: boolean;
+  /** How many times this process has failed this due time so far (1 on the first failure). */
+  attempt: number;
 }
 
 interface TaskState {
@@ -30,9 +32,14 @@ interface Retry {
   task: ScheduledTask;
   due: Date;
   at: number;
+  /** Failures of this process on this due time; 0 while it only waits for another scheduler's claim. */
+  failures: number;
 }
 
-const RETRY_MS = 1000;
+/** A claim held by another scheduler is asked about again after this long. */
+const RECHECK_MS = 1000;
+/** A failed claim or dispatch is retried after 1 s, 2 s, 4 s... up to this. */
+const MAX_RETRY_MS = 10_000;
 /** The loop wakes at least this often, so a clock step or a retry is never waited out. */
 const MAX_SLEEP_MS = 1000;
 
@@ -121,7 +128,10 @@ export class Scheduler implements BeforeApplicationShutdown {
     return () => this.dispatchListeners.delete(listener);
   }
 
-  /** Called when a claim or dispatch fails. Without a listener, failures are logged. */
+  /**
+   * Called on each failed claim or dispatch (retried after 1 s, 2 s, 4 s... up to 10 s) and when a due time is
+   * given up. Without a listener, the first failure of each due time and each give-up are logged.
+   */
   onError(listener: (failure: ScheduledDispatchError) => void): () => void {
     this.errorListeners.add(listener);
     return () => this.errorListeners.delete(listener);
@@ -168,7 +178,8 @@ export class Scheduler implements BeforeApplicationShutdown {
       for (const [key, retry] of retries) {
         if (now - retry.due.getTime() > this.catchUpMs) {
           retries.delete(key);
-          this.fail({ task: retry.task, due: retry.due, error: new Error(`not dispatched within ${this.catchUpMs / 1000}s of its due time; given up`), willRetry: false });
+          const error = new Error(`not dispatched within ${this.catchUpMs / 1000}s of its due time; given up`);
+          this.fail({ task: retry.task, due: retry.due, error, willRetry: false, attempt: retry.failures });
         } else if (retry.at <= now) {
           add(retry.task, retry.due);
         }
@@ -191,13 +202,18 @@ export class Scheduler implements BeforeApplicationShutdown {
   /** Claim, dispatch, mark done; on a failed dispatch release the claim and retry. */
   private async handle(task: ScheduledTask, due: Date, claims: ScheduleClaims, retries: Map<string, Retry>): Promise<void> {
     const key = claims.key(task.id, due);
-    const retry = () => retries.set(key, { task, due, at: this.clock.now() + RETRY_MS });
+    const failures = retries.get(key)?.failures ?? 0;
+    const recheck = () => retries.set(key, { task, due, at: this.clock.now() + RECHECK_MS, failures });
+    const failed = (error: unknown) => {
+      const delay = Math.min(RECHECK_MS * 2 ** failures, MAX_RETRY_MS);
+      retries.set(key, { task, due, at: this.clock.now() + delay, failures: failures + 1 });
+      this.fail({ task, due, error, willRetry: true, attempt: failures + 1 });
+    };
     let outcome;
     try {
       outcome = await claims.claim(key, this.leaseMs);
     } catch (error) {
-      retry();
-      return this.fail({ task, due, error, willRetry: true });
+      return failed(error);
     }
     if (outcome === 'done') {
       retries.delete(key);
@@ -205,7 +221,7 @@ export class Scheduler implements BeforeApplicationShutdown {
     }
     if (outcome === 'held') {
       // Another scheduler is dispatching it; ask again, in case it fails or dies before it is done.
-      retry();
+      recheck();
       return;
     }
     let jobId: string | null;
@@ -213,8 +229,7 @@ export class Scheduler implements BeforeApplicationShutdown {
       jobId = await this.dispatch(task);
     } catch (error) {
       await claims.release(key).catch(() => undefined); // if this fails too, the lease runs out instead
-      retry();
-      return this.fail({ task, due, error, willRetry: true });
+      return failed(error);
     }
     retries.delete(key);
     try {
@@ -234,7 +249,7 @@ export class Scheduler implements BeforeApplicationShutdown {
   }
 
   private fail(failure: ScheduledDispatchError): void {
-    if (this.errorListeners.size === 0) {
+    if (this.errorListeners.size === 0 && (failure.attempt <= 1 || !failure.willRetry)) {
       const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
       this.logger.error(`${failure.task.jobName} due ${failure.due.toISOString()}: ${message}${failure.willRetry ? ' (retrying)' : ''}`);
     }

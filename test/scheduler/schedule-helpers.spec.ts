@@ -1,4 +1,4 @@
-import { daily, dailyAt, every, hourlyAt, monthlyOn, ScheduleExpressionError, weeklyOn } from '../../lib';
+import { daily, dailyAt, every, hourlyAt, Job, monthlyOn, ScheduleExpressionError, Scheduled, weeklyOn } from '../../lib';
 import { CronSchedule } from '../../lib/scheduler/cron-schedule';
 
 describe('schedule helpers', () => {
@@ -40,5 +40,20 @@ describe('schedule helpers', () => {
     expect(() => weeklyOn(7)).toThrow(/weeklyOn\(\)/);
     expect(() => hourlyAt(60)).toThrow(/hourlyAt\(\): the minute must be a whole number from 0 to 59, got 60/);
     expect(() => monthlyOn(0)).toThrow(/monthlyOn\(\): the day of the month must be a whole number from 1 to 31/);
+  });
+});
+
+describe('@Scheduled types', () => {
+  it('checks the data against the job handle at compile time', () => {
+    // Compiled by `tsc -p tsconfig.spec.json`: the @ts-expect-error below fails the type check if the error goes.
+    @Job()
+    @Scheduled(every.hour(), { data: { full: true } })
+    @Scheduled(daily())
+    // @ts-expect-error full is a boolean in handle's data
+    @Scheduled(daily(), { data: { full: 'yes' } })
+    class Typed {
+      async handle(_data: { full?: boolean }): Promise<void> {}
+    }
+    expect(Reflect.getMetadata('nestjs-queue:scheduled', Typed)).toHaveLength(3);
   });
 });

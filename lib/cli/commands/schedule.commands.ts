@@ -18,9 +18,10 @@ export function registerScheduleCommands(program: Command, ctx: CliContext): voi
       scheduler.onDispatch(({ task, due, jobId }) =>
         ctx.out(dotted(`  ${due.toISOString()} ${task.jobName}`, `${styles.green('DISPATCHED')} ${jobId ?? '(unique lock held)'}`, width, styles)),
       );
-      scheduler.onError(({ task, due, error, willRetry }) =>
-        ctx.err(`  ${due.toISOString()} ${task.jobName} FAILED: ${oneLine(error)}${willRetry ? ' (retrying)' : ''}`),
-      );
+      // The first failure of a due time and its end; the retries in between stay quiet.
+      scheduler.onError(({ task, due, error, willRetry, attempt }) => {
+        if (attempt <= 1 || !willRetry) ctx.err(`  ${due.toISOString()} ${task.jobName} FAILED: ${oneLine(error)}${willRetry ? ' (retrying)' : ''}`);
+      });
       const stop = () => void scheduler.stop();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
