@@ -121,4 +121,24 @@ describe('nestjs-queue schedule:work and schedule:list (the built CLI)', () => {
     expect(new Date(utc3!).getUTCDay()).toBe(1);
     expect(lines).toHaveLength(4);
   }, 120000);
+
+  it('schedule:list says so when nothing is scheduled', async () => {
+    const result = await cli.run(['schedule:list'], {}, 60000); // the CLI tests' fixture app: jobs, no schedules
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('No scheduled jobs have been defined.\n');
+  }, 120000);
+
+  it('a bad schedule fails the command with one line naming the key', async () => {
+    const result = await cli.run(['schedule:list'], { QUEUE_APP: SCHEDULER_APP, BAD_SCHEDULE: '1' }, 60000);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: .*Invalid queue configuration at "schedule\[0\]\.cron": "30 25 \* \* MON" is not a cron expression.*\n$/);
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+  }, 120000);
+
+  it.each(['schedule:work', 'schedule:list'])('%s --help describes the command without loading the app', async (command) => {
+    const result = await cli.run([command, '--help'], { QUEUE_APP: undefined });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toBe(`Usage: nestjs-queue ${command} [options]`);
+  });
 });
