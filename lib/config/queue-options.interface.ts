@@ -1,6 +1,6 @@
 import type { RedisOptions, ClusterNode, ClusterOptions } from 'ioredis';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
-import type { ScheduleEntry } from '../scheduler/scheduled-task.interface';
+import type { ScheduleEntry } from './schedule-options.interface';
 
 /** One named Redis server, as config/database.php's 'redis' entries: a URL, ioredis options, or a cluster. */
 export type RedisServerOptions =

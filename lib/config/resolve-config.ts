@@ -1,5 +1,5 @@
-import { resolveScheduleConfig } from '../scheduler/schedule-validation';
 import { QueueConfigError } from '../errors/config.errors';
+import { resolveScheduleConfig } from './schedule-config';
 import type {
   ConnectionOptions,
   DatabaseOptions,

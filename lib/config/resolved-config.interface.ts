@@ -1,5 +1,5 @@
 import type { RedisServerOptions, DatabaseOptions, SupervisorOptions } from './queue-options.interface';
-import type { ResolvedScheduleEntry } from '../scheduler/scheduled-task.interface';
+import type { ResolvedScheduleEntry } from './schedule-options.interface';
 
 /** The validated, defaulted, frozen configuration every other layer reads. Built only by `resolveQueueConfig`. */
 export interface ResolvedRedisConnection {

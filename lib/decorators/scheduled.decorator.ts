@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { ScheduleOptions } from '../scheduler/scheduled-task.interface';
+import type { ScheduleOptions } from '../config/schedule-options.interface';
 
 export const SCHEDULED_METADATA = 'nestjs-queue:scheduled';
 

@@ -6,8 +6,9 @@ import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import { JobRegistry } from '../registry/job.registry';
 import { QueueConfigError } from '../errors';
 import { SCHEDULED_METADATA, ScheduledMetadata } from '../decorators/scheduled.decorator';
-import { checkSchedule, CheckedSchedule } from './schedule-validation';
-import type { ResolvedScheduleEntry, ScheduledTask } from './scheduled-task.interface';
+import { checkSchedule, CheckedSchedule } from '../config/schedule-config';
+import type { ResolvedScheduleEntry } from '../config/schedule-options.interface';
+import type { ScheduledTask } from './scheduled-task.interface';
 
 /**
  * Every scheduled task of the application: the `@Scheduled` decorators of registered `@Job` classes, then the

@@ -1,5 +1,5 @@
 import { daily, dailyAt, every, hourlyAt, Job, monthlyOn, ScheduleExpressionError, Scheduled, weeklyOn } from '../../lib';
-import { CronSchedule } from '../../lib/scheduler/cron-schedule';
+import { CronSchedule } from '../../lib/config/cron-schedule';
 
 describe('schedule helpers', () => {
   it('spell the common cases as cron expressions', () => {

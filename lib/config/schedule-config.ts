@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import { QueueConfigError } from '../errors';
 import { assertPlainJson } from '../payload/json-data.validator';
 import { CronSchedule } from './cron-schedule';
-import type { ResolvedScheduleEntry, ScheduleOptions } from './scheduled-task.interface';
+import type { ResolvedScheduleEntry, ScheduleOptions } from './schedule-options.interface';
 
 export const DEFAULT_SCHEDULE_TIMEZONE = 'UTC';
 const OPTION_KEYS = ['data', 'timezone', 'queue', 'connection'];
