@@ -76,6 +76,15 @@ describe('the README in a new Nest app, with the packed package', () => {
     expect({ code: build.code, output: build.stdout + build.stderr }).toMatchObject({ code: 0 });
   }, STEP_MS);
 
+  it('also compiles them under module/moduleResolution nodenext (the other tsconfig Nest generates), through exports', async () => {
+    writeFileSync(join(app, 'tsconfig.nodenext.json'), JSON.stringify({
+      extends: './tsconfig.json',
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', noEmit: true, incremental: false },
+    }));
+    const check = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.nodenext.json'], { cwd: app, env, timeoutMs: STEP_MS });
+    expect({ code: check.code, output: check.stdout + check.stderr }).toEqual({ code: 0, output: '' });
+  }, STEP_MS);
+
   it("processes the quick start's jobs with the worker started exactly as the README shows, which says what it watches", async () => {
     const [, register, work] = lines;
     expect(register).toMatch(/^node dist\//);
