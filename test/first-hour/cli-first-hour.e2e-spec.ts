@@ -101,7 +101,7 @@ describe('nestjs-queue work and failed, as a new user reads them', () => {
     const port = await freePort();
     const result = await cli.run(['size'], { REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` }, 60_000);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Redis at 127.0.0.1:${port} (server "queue") is unreachable`);
+    expect(result.stderr).toContain(`Redis is unreachable at 127.0.0.1:${port} (server "queue"): could not connect`);
     expect(result.stdout + result.stderr).not.toContain('hunter2');
   });
 });

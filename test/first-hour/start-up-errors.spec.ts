@@ -7,7 +7,7 @@ import { findAppRoot, useAppFileForRoot } from '../../lib/config/app-root';
 import { buildQueueConfigDefaults } from '../../lib/config/config-defaults';
 import { createFailedJobStore } from '../../lib/failed/create-failed-job-store';
 import { RedisConnections } from '../../lib/redis/redis-connections';
-import { MissingPeerDependencyError, RedisUnreachableError } from '../../lib/errors';
+import { MissingPeerDependencyError, QueueConnectionError, RedisUnreachableError } from '../../lib/errors';
 import { freePort } from '../support/redis-server';
 
 @Job()
@@ -62,7 +62,7 @@ describe('errors that name the missing detail', () => {
     try {
       const error = await connections.get('queue').ping().then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(RedisUnreachableError);
-      expect((error as Error).message).toBe(`Redis at 127.0.0.1:${port} (server "queue") is unreachable: no connection could be made`);
+      expect((error as Error).message).toBe(`Redis is unreachable at 127.0.0.1:${port} (server "queue"): could not connect`);
     } finally {
       await connections.closeAll();
     }
@@ -77,7 +77,8 @@ describe('errors that name the missing detail', () => {
     const app = await moduleRef.init();
     try {
       const error = await app.get(Bus).dispatch(Ping, { n: 1 }).then(() => null, (e: unknown) => e);
-      expect((error as Error).message).toContain(`Redis at 127.0.0.1:${port} (server "queue") is unreachable`);
+      expect(error).toBeInstanceOf(QueueConnectionError);
+      expect((error as Error).message).toContain(`Redis is unreachable at 127.0.0.1:${port} (server "queue"): could not connect`);
       expect((error as Error).message).not.toContain('hunter2');
     } finally {
       await app.close();
