@@ -28,6 +28,7 @@ export { BatchRepository } from './batches/batch-repository.token';
 export type { BatchRecord, BatchOptions } from './batches/batch-repository.interface';
 export { job, JobDescriptor } from './bus/job-descriptor';
 export type { JobClass, JobDataOf } from './bus/job-descriptor';
+export type { Jsonify, NotPlainJson } from './bus/job-data.types';
 
 // Taking
 export { Worker } from './worker/worker';

@@ -1,24 +1,40 @@
 #!/usr/bin/env node
-// Compiles lib/ to dist/ (CommonJS with declarations) and copies the Lua scripts beside the compiled code.
+// Compiles lib/ to dist/ (CommonJS with declarations, no source maps: the package ships no lib/ sources for them
+// to point at) and copies the Lua scripts beside the compiled code.
+//
+// `node scripts/build.js --package <dir>` builds into <dir>/dist instead and copies package.json, README.md and
+// LICENSE beside it, so <dir> is the package as `npm pack` would take it (the first-hour test packs it from there).
 const { execFileSync } = require('node:child_process');
 const { cpSync, readdirSync, rmSync, statSync, mkdirSync, chmodSync, existsSync } = require('node:fs');
-const { join, dirname } = require('node:path');
+const { join, dirname, resolve } = require('node:path');
 
 const root = join(__dirname, '..');
-rmSync(join(root, 'dist'), { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+const flag = process.argv.indexOf('--package');
+const packageDir = flag >= 0 ? resolve(process.argv[flag + 1] ?? '') : root;
+if (flag >= 0 && !process.argv[flag + 1]) throw new Error('--package needs a directory');
+const dist = join(packageDir, 'dist');
+
+rmSync(dist, { recursive: true, force: true });
+execFileSync(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', dist, '--sourceMap', 'false', '--declarationMap', 'false'],
+  { stdio: 'inherit', cwd: root },
+);
 
 function copyLua(dir) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) copyLua(path);
     else if (name.endsWith('.lua')) {
-      const target = join(root, 'dist', path.slice(join(root, 'lib').length));
+      const target = join(dist, path.slice(join(root, 'lib').length));
       mkdirSync(dirname(target), { recursive: true });
       cpSync(path, target);
     }
   }
 }
 copyLua(join(root, 'lib'));
-const bin = join(root, 'dist', 'cli', 'bin.js');
+const bin = join(dist, 'cli', 'bin.js');
 if (existsSync(bin)) chmodSync(bin, 0o755);
+if (packageDir !== root) {
+  for (const file of ['package.json', 'README.md', 'LICENSE']) cpSync(join(root, file), join(packageDir, file));
+}

@@ -1,17 +1,42 @@
 import { QueueError } from '../errors';
 import { toDelaySeconds } from './routing';
 
+type SendOptions = { connection?: string; queue?: string; delay?: number };
+
+function ignore(): void {
+  // See the constructor.
+}
+
 /**
- * A dispatch not yet sent. Awaiting it sends the job and resolves to its id, or to null when a unique job's
- * lock is already held. Configure it first: `await bus.dispatch(Job, data).onQueue('x').delay(10)`.
+ * A dispatch not yet sent, and a real `Promise<string | null>`: awaiting it (or `then`, `catch`, `finally`,
+ * `Promise.all`...) sends the job once and resolves to its id, or to null when a unique job's lock is already held.
+ * Configure it before that: `await bus.dispatch(Job, data).onQueue('x').delay(10)`. Nothing is sent until the
+ * first `then` (which every way of awaiting calls), so the configuration always precedes the send.
  */
-export class PendingDispatch implements PromiseLike<string | null> {
+export class PendingDispatch extends Promise<string | null> {
+  /** Promises derived from this one (`then`, `catch`, `finally`) are plain Promises, not more dispatches. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
+
   private connection?: string;
   private queue?: string;
   private delaySeconds?: number;
   private sent: Promise<string | null> | null = null;
+  private readonly settle: { resolve: (id: string | null) => void; reject: (reason: unknown) => void };
+  private readonly send: (options: SendOptions) => Promise<string | null>;
 
-  constructor(private readonly send: (options: { connection?: string; queue?: string; delay?: number }) => Promise<string | null>) {}
+  constructor(send: (options: SendOptions) => Promise<string | null>) {
+    let settle: PendingDispatch['settle'] | undefined;
+    super((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    this.settle = settle as PendingDispatch['settle'];
+    this.send = send;
+    // This promise settles only after a send, which only a `then` starts, so whoever awaits it sees a rejection;
+    // a send started by dispatch() alone reports it through the promise dispatch() returned.
+    super.then(undefined, ignore);
+  }
 
   onConnection(connection: string): this {
     this.assertNotSent('onConnection');
@@ -44,18 +69,16 @@ export class PendingDispatch implements PromiseLike<string | null> {
     return this;
   }
 
-  then<R1 = string | null, R2 = never>(
+  /** Sends the job (the first time only), then behaves as Promise's `then`. `catch` and `finally` go through it. */
+  override then<R1 = string | null, R2 = never>(
     onfulfilled?: ((value: string | null) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.dispatch().then(onfulfilled, onrejected);
+    this.dispatch();
+    return super.then(onfulfilled, onrejected);
   }
 
-  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<string | null | R> {
-    return this.dispatch().catch(onrejected);
-  }
-
-  /** Sends the job (once, however often it is awaited). */
+  /** Sends the job (once, however often it is awaited) and returns the promise of its id. */
   dispatch(): Promise<string | null> {
     if (!this.sent) {
       try {
@@ -64,6 +87,7 @@ export class PendingDispatch implements PromiseLike<string | null> {
         // An unknown job class or connection is an error of the dispatch: reject, never throw from then().
         this.sent = Promise.reject(error);
       }
+      this.sent.then(this.settle.resolve, this.settle.reject);
     }
     return this.sent;
   }

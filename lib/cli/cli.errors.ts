@@ -28,6 +28,16 @@ export class CliAppNotFoundError extends CliError {
   }
 }
 
+/** `--app` names a TypeScript source: Node cannot load it, the CLI loads the compiled module. */
+export class CliAppTypeScriptError extends CliError {
+  constructor(path: string, compiled?: string) {
+    super(
+      `${path} is a TypeScript file; the CLI loads your compiled app. Compile first (npm run build), then pass the compiled module: ` +
+        (compiled ? `--app ${compiled}` : '--app dist/app.module.js#AppModule (the path under your outDir)') + '.',
+    );
+  }
+}
+
 /** The `--app` file has no such export, or the export is not a Nest module class. */
 export class CliAppExportError extends CliError {
   constructor(path: string, exportName: string, available: string[], problem = 'has no export named') {

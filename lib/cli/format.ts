@@ -7,6 +7,13 @@ export function oneLine(error: unknown): string {
   return paragraph.replace(/\s+/g, ' ').trim() || (error instanceof Error ? error.name : 'Unknown error');
 }
 
+/** `Error: message` as the first line of an error (or of a stored exception's text), at most `max` characters. */
+export function firstLine(error: unknown, max = 200): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const line = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** `2026-11-27 21:03:04`, local time, as artisan prints it. */
 export function formatTime(date: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');

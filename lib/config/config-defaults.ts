@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { findAppRoot } from './app-root';
 import type {
   ConnectionOptions,
   DatabaseOptions,
@@ -54,8 +55,11 @@ export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefin
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** Builds the defaults a partial config is merged over. `cwd` anchors the SQLite file. */
-export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): QueueConfigDefaults {
+/**
+ * Builds the defaults a partial config is merged over. `root` anchors the SQLite file: by default the app's root
+ * (the folder of its package.json, see findAppRoot), never merely the current directory.
+ */
+export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, root: string = findAppRoot()): QueueConfigDefaults {
   const sources: QueueConfigDefaults['sources'] = {};
   const fromEnv = (name: string, field: keyof QueueConfigDefaults['sources'], fallback: string): string => {
     const value = envValue(env, name);
@@ -116,7 +120,7 @@ export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, cwd: string = p
     databases: {
       sqlite: {
         client: 'better-sqlite3',
-        connection: { filename: path.resolve(cwd, DEFAULT_SQLITE_FILE) },
+        connection: { filename: path.resolve(root, DEFAULT_SQLITE_FILE) },
         useNullAsDefault: true,
       },
       mysql: { client: 'mysql2', connection: dbUrl ?? DEFAULT_MYSQL_URL },

@@ -5,3 +5,4 @@ export * from './job.errors';
 export * from './store.errors';
 export * from './batch.errors';
 export * from './scheduler.errors';
+export * from './redis.errors';

@@ -7,12 +7,15 @@ import { QueueError } from './queue.error';
 export class MissingPeerDependencyError extends QueueError {
   constructor(
     readonly packages: readonly string[],
-    feature: string,
+    readonly feature: string,
+    /** Another way out, appended to the message (e.g. a store that needs no package). */
+    alternative?: string,
   ) {
     const list = packages.map((name) => `"${name}"`).join(' and ');
     super(
       `${feature} needs the npm package${packages.length === 1 ? '' : 's'} ${list}, which ` +
-        `${packages.length === 1 ? 'is' : 'are'} not installed. Run: npm install ${packages.join(' ')}`,
+        `${packages.length === 1 ? 'is' : 'are'} not installed. Run: npm install ${packages.join(' ')}` +
+        (alternative ? ` ${alternative}` : ''),
     );
   }
 }

@@ -1,7 +1,7 @@
 import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import type { RedisServerOptions } from '../config/queue-options.interface';
-import { QueueClosedError, QueueConfigError } from '../errors';
+import { QueueClosedError, QueueConfigError, RedisUnreachableError } from '../errors';
 
 export type RedisClient = Redis | Cluster;
 
@@ -81,6 +81,7 @@ export class RedisConnections {
     // Every failed reconnection attempt emits 'error'; without a listener ioredis prints each one. The commands
     // that fail say what happened (a dispatch rejects, the worker logs the outage once), so the events are dropped.
     client.on('error', ignoreConnectionEvent);
+    nameAddressWhenUnreachable(client, server, redisAddress(this.serverOptions(server)));
     return client;
   }
 
@@ -115,6 +116,49 @@ export class RedisConnections {
 
 function ignoreConnectionEvent(): void {
   // See open().
+}
+
+/**
+ * Where a Redis server is, for messages: `host:port`, a socket path, or the cluster's nodes. Never the password
+ * (a URL's credentials are dropped).
+ */
+export function redisAddress(options: RedisServerOptions): string {
+  if ('cluster' in options) return options.cluster.map((node) => nodeAddress(node)).join(', ');
+  if ('url' in options && typeof options.url === 'string') {
+    try {
+      const url = new URL(options.url);
+      if (!url.hostname && url.pathname) return url.pathname;
+      return `${url.hostname || 'localhost'}:${url.port || 6379}`;
+    } catch {
+      return 'an unparsable Redis URL';
+    }
+  }
+  const plain = options as RedisOptions;
+  if (plain.path) return plain.path;
+  return `${plain.host ?? 'localhost'}:${plain.port ?? 6379}`;
+}
+
+function nodeAddress(node: unknown): string {
+  if (typeof node === 'number') return `localhost:${node}`;
+  if (typeof node === 'string') return /^\w+:\/\//.test(node) ? redisAddress({ url: node }) : node;
+  const { host, port } = (node ?? {}) as { host?: string; port?: number };
+  return `${host ?? 'localhost'}:${port ?? 6379}`;
+}
+
+/**
+ * ioredis fails the commands waiting for a connection with "Reached the max retries per request limit", which
+ * names an option, not the server. The client's queue is flushed with an error that says which server at which
+ * address could not be reached. Only that failure path changes; no command pays for it.
+ */
+function nameAddressWhenUnreachable(client: RedisClient, server: string, address: string): void {
+  if (!(client instanceof Redis)) return;
+  const internals = client as unknown as { flushQueue?: (error: Error, options?: unknown) => void };
+  const flush = internals.flushQueue;
+  if (typeof flush !== 'function') return;
+  internals.flushQueue = function flushQueue(this: unknown, error: Error, options?: unknown): void {
+    const named = error?.name === 'MaxRetriesPerRequestError' ? new RedisUnreachableError(server, address) : error;
+    flush.call(this, named, options);
+  };
 }
 
 async function quit(client: RedisClient): Promise<void> {

@@ -20,19 +20,20 @@ describe('nestjs-queue failed jobs', () => {
     return ids;
   }
 
-  it('failed prints a table of id, connection, queue, job name and time; --json prints the records', async () => {
-    expect(await cli.run(['failed'])).toMatchObject({ code: 0, stdout: 'No failed jobs found.\n' });
+  it('failed prints a table of id, connection, queue, job name, time and exception; --json prints the records', async () => {
+    expect(await cli.run(['failed'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^No failed jobs found in redis \(127\.0\.0\.1:\d+\)\.\n$/) });
     const ids = await failJobs(2);
     const result = await cli.run(['failed']);
     expect(result.code).toBe(0);
     const [header, ...rows] = result.stdout.trimEnd().split('\n');
-    expect(header.split(/\s{2,}/)).toEqual(['ID', 'Connection', 'Queue', 'Job', 'Failed At']);
+    expect(header.split(/\s{2,}/)).toEqual(['ID', 'Connection', 'Queue', 'Job', 'Failed At', 'Exception']);
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      const [id, connection, queue, name, failedAt] = row.split(/\s{2,}/);
+      const [id, connection, queue, name, failedAt, exception] = row.split(/\s{2,}/);
       expect(ids).toContain(id);
       expect([connection, queue, name]).toEqual(['redis', 'default', 'FailingJob']);
       expect(failedAt).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(exception).toMatch(/^Error: boom \d$/);
     }
     const json = await cli.run(['failed', '--json']);
     const records = JSON.parse(json.stdout) as { id: string; job: string; queue: string; exception: string; failedAt: string; payload: string }[];
@@ -131,7 +132,9 @@ describe('nestjs-queue failed jobs', () => {
       } finally {
         await db.destroy();
       }
-      expect(await cli.run(['failed'], { FAILED_SQLITE: file })).toMatchObject({ code: 0, stdout: 'No failed jobs found.\n' });
+      expect(await cli.run(['failed'], { FAILED_SQLITE: file })).toMatchObject({
+        code: 0, stdout: `No failed jobs found in database "sqlite" (${file}, table failed_jobs).\n`,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

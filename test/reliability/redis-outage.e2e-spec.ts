@@ -50,7 +50,7 @@ describe.each([
 
     for (let outage = 1; outage <= 2; outage++) {
       await takeDown(redis);
-      await w.waitForOutput(new RegExp(`(Queue connection redis failed: Redis is unreachable\\. Retrying until it is back\\.[\\s\\S]*){${outage}}`), 10000);
+      await w.waitForOutput(new RegExp(`(Queue connection redis failed: Redis is unreachable at 127\\.0\\.0\\.1:\\d+ \\(server "queue"\\): could not connect\\. Retrying until it is back\\.[\\s\\S]*){${outage}}`), 10000);
       await sleep(2500); // the worker keeps trying meanwhile: many failed polls, still one log line
       expect(w.running).toBe(true);
       await redis.restart();
@@ -59,7 +59,7 @@ describe.each([
       await waitUntil(async () => (await fixtureRecords(t)).done.length === 5 + outage * 5, `the jobs sent after outage ${outage}`, 10000);
     }
 
-    expect(w.count(/Queue connection redis failed: Redis is unreachable\. Retrying until it is back\./)).toBe(2);
+    expect(w.count(/Queue connection redis failed: Redis is unreachable at 127\.0\.0\.1:\d+ \(server "queue"\): could not connect\. Retrying until it is back\./)).toBe(2);
     expect(w.count(/Queue connection redis is back\./)).toBe(2);
     expect(w.count(/ECONNREFUSED|Unhandled error event/)).toBe(0); // nothing else about the outages
     const { done } = await fixtureRecords(t);

@@ -3,7 +3,8 @@ import { FailedJobs } from '../../failed/failed-jobs.service';
 import type { FailedJobRecord } from '../../failed/failed-job-store.interface';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli.errors';
-import { formatTime, table } from '../format';
+import { firstLine, formatTime, table } from '../format';
+import { describeFailedStore } from '../describe';
 import { nonNegativeNumber } from '../parsers';
 
 /** The job name a failed record's payload carries (its display name when it has one). */
@@ -25,7 +26,7 @@ function hoursAgo(hours: number): Date {
 export function registerFailedCommands(program: Command, ctx: CliContext): void {
   program
     .command('failed')
-    .description('List failed jobs, newest first (queue:failed)')
+    .description('List failed jobs, newest first, each with the first line of its exception (queue:failed)')
     .option('--json', 'print the records as JSON')
     .action(async (flags: { json?: boolean }) => {
       const records = await (await ctx.get(FailedJobs)).all();
@@ -36,9 +37,9 @@ export function registerFailedCommands(program: Command, ctx: CliContext): void 
         ctx.out(JSON.stringify(list, null, 2));
         return;
       }
-      if (records.length === 0) return ctx.out('No failed jobs found.');
-      const rows = records.map((r) => [r.id, r.connection, r.queue, jobNameOf(r), formatTime(r.failedAt)]);
-      ctx.out(...table(['ID', 'Connection', 'Queue', 'Job', 'Failed At'], rows));
+      if (records.length === 0) return ctx.out(`No failed jobs found in ${describeFailedStore(await ctx.config())}.`);
+      const rows = records.map((r) => [r.id, r.connection, r.queue, jobNameOf(r), formatTime(r.failedAt), firstLine(r.exception, 100)]);
+      ctx.out(...table(['ID', 'Connection', 'Queue', 'Job', 'Failed At', 'Exception'], rows));
     });
 
   program

@@ -1,7 +1,7 @@
 import * as ts from 'typescript';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ImportTable, Snippet, SnippetModule, toModule } from './markdown-snippets';
 import { README_APP_DECLARATIONS, THIRD_PARTY_NAMES } from './readme-app';
 
@@ -39,9 +39,21 @@ export function checkSnippets(root: string, snippets: Snippet[]): SnippetCheck {
 
   const declarationsFile = join(dir, 'readme-app.d.ts');
   writeFileSync(declarationsFile, README_APP_DECLARATIONS);
+  // A whole-file block is written under the name it gives (`// app.module.ts`), so blocks of one markdown file
+  // can import each other as a reader's files do (`import { AppModule } from './app.module'`).
+  const named = new Map<string, number>();
+  for (const snippet of snippets) {
+    const name = wholeFileName(snippet);
+    if (name) named.set(`${snippet.file}/${name}`, (named.get(`${snippet.file}/${name}`) ?? 0) + 1);
+  }
   const modules = snippets.map((snippet, i) => {
     const module = toModule(snippet, table);
-    const fileName = join(dir, `snippet-${String(i + 1).padStart(2, '0')}-line-${snippet.line}.ts`);
+    const name = wholeFileName(snippet);
+    const unique = name !== null && named.get(`${snippet.file}/${name}`) === 1;
+    const fileName = unique
+      ? join(dir, 'files', snippet.file.replace(/[^\w.-]/g, '_'), name)
+      : join(dir, `snippet-${String(i + 1).padStart(2, '0')}-line-${snippet.line}.ts`);
+    mkdirSync(dirname(fileName), { recursive: true });
     writeFileSync(fileName, module.text + '\n');
     return { module, fileName };
   });
@@ -64,6 +76,12 @@ export function checkSnippets(root: string, snippets: Snippet[]): SnippetCheck {
   return { dir, setupDiagnostics, results };
 }
 
+/** `app.module.ts` for a block whose first line is `// app.module.ts` (or `// src/app.module.ts`), else null. */
+function wholeFileName(snippet: Snippet): string | null {
+  const match = /^\/\/\s*([\w./-]+\.ts)\b/.exec(snippet.code.split('\n')[0] ?? '');
+  return match ? basename(match[1]) : null;
+}
+
 function compilerOptions(root: string, dir: string): ts.CompilerOptions {
   const configFile = join(root, 'tsconfig.json');
   const read = ts.readConfigFile(configFile, ts.sys.readFile);
@@ -84,6 +102,8 @@ function compilerOptions(root: string, dir: string): ts.CompilerOptions {
       '*': [join(root, 'node_modules/*')],
     },
     typeRoots: [join(root, 'node_modules/@types')],
+    // A test file (`// app.module.spec.ts`) uses jest's globals, as in a `nest new` app.
+    types: ['node', 'jest'],
   };
 }
 
