@@ -7,6 +7,7 @@ import { registerFailedCommands } from './commands/failed.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerControlCommands } from './commands/control.commands';
 import { registerBatchCommands } from './commands/batches.command';
+import { registerSupervisorCommands } from './commands/supervisor.commands';
 
 export interface RunQueueCliOptions {
   /** The arguments after the script name, e.g. `['work', '--once']`. */
@@ -52,6 +53,7 @@ export async function runQueueCli(options: RunQueueCliOptions): Promise<number> 
   registerQueueCommands(program, ctx);
   registerControlCommands(program, ctx);
   registerBatchCommands(program, ctx);
+  registerSupervisorCommands(program, ctx, { setExitCode: (code) => (exitCode = code) });
 
   try {
     await program.parseAsync([...options.argv], { from: 'user' });

@@ -18,6 +18,7 @@ import {
   REDIS_CONNECTION_DEFAULTS,
   type QueueConfigDefaults,
 } from './config-defaults';
+import { resolveHorizon } from './horizon-config';
 import {
   checkKnownKeys,
   decodeEncryptionKey,
@@ -49,6 +50,7 @@ const TOP_LEVEL_KEYS: Record<keyof QueueModuleOptions, true> = {
   key: true,
   previousKeys: true,
   supervisors: true,
+  horizon: true,
   maxPayloadBytes: true,
 };
 const REDIS_CONNECTION_KEYS = ['driver', 'connection', 'queue', 'retryAfter', 'blockFor', 'afterCommit'];
@@ -100,6 +102,7 @@ export function resolveQueueConfig(
     prefix,
     keys: resolveKeys(user.key, user.previousKeys, defaults),
     supervisors,
+    horizon: resolveHorizon(user.horizon, connections),
     maxPayloadBytes,
   };
   return freezeCopy(resolved);
