@@ -31,7 +31,7 @@ export class Supervisor {
     readonly settings: SupervisorSettings,
     command: ProcessCommand,
     master: string,
-    log: (line: string) => void,
+    private readonly log: (line: string) => void,
     private readonly balancer: AutoBalancer,
   ) {
     this.pools = poolQueues(settings).map((queues) => new ProcessPool(queues, settings, command, master, log));
@@ -59,7 +59,12 @@ export class Supervisor {
     if (this.status !== 'running' || this.settings.balance !== 'auto') return;
     if (now - this.lastBalancedAt < this.settings.balanceCooldown * 1000) return;
     this.lastBalancedAt = now;
+    const before = this.pools.map((p) => p.size);
     await this.balancer.balance(this.settings, this.pools);
+    const after = this.pools.map((p) => p.size);
+    if (after.some((n, i) => n !== before[i])) {
+      this.log(`${this.name} balanced: ${this.pools.map((p, i) => `${p.name} ${before[i]}->${after[i]}`).join(', ')}.`);
+    }
   }
 
   pause(): void {
