@@ -1,6 +1,9 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
-import type { QueueManager } from '../drivers/queue-manager';
-import type { RedisClient } from '../redis/redis-connections';
+import { QueueManager } from '../drivers/queue-manager';
+import { QUEUE_CONFIG } from '../queue.constants';
+import { RedisClient, RedisConnections } from '../redis/redis-connections';
+import { horizonRedis } from './horizon-redis';
 import { CommandChannel, MasterCommand } from './command-channel';
 import { MasterRegistry, MasterState } from './master-registry';
 import { Metrics, MetricsRepository, MetricsSnapshot } from './metrics-repository';
@@ -34,6 +37,12 @@ export class HorizonState {
     this.metrics = new MetricsRepository(redis, config.prefix);
     this.channel = new CommandChannel(redis, config.prefix);
     this.waits = new WaitTimeCalculator(manager, this.metrics);
+  }
+
+  /** The state of the app's queues: its configuration, its Redis, its connections (QueueModule's providers). */
+  static of(app: Pick<INestApplicationContext, 'get'>): HorizonState {
+    const config = app.get<ResolvedQueueConfig>(QUEUE_CONFIG, { strict: false });
+    return new HorizonState(config, horizonRedis(config, app.get(RedisConnections, { strict: false })), app.get(QueueManager, { strict: false }));
   }
 
   masters(): Promise<MasterState[]> {
