@@ -52,4 +52,29 @@ describe("the seed's Horizon config", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/No supervisors are configured for the environment "staging".*production, local/);
   });
+
+  it('refuses a supervisor with its own block time, naming the key and the way out', async () => {
+    const result = await suite.cli(['supervise', '--environment=test'], { test: { s: { queue: ['default'], block: 5 } } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/supervisors\.test\.s\.block.*set blockFor on the connection "redis"/);
+  });
+
+  it('a master that was SIGKILLed drops out of status, and its workers stop on their own', async () => {
+    const master = suite.supervise({ test: { s: { queue: ['default'], balance: false, processes: 1, sleep: 0.2 } } });
+    const [state] = await waitFor(async () => {
+      const all = await suite.masters();
+      return all.length === 1 && all[0].supervisors[0].pids.length === 1 ? all : undefined;
+    }, 60_000, () => master.stdout() + master.stderr());
+    const worker = state.supervisors[0].pids[0];
+    master.child.kill('SIGKILL');
+    await waitFor(async () => ((await suite.cli(['status'])).code === 1 ? true : undefined), 30_000, () => 'the dead master is still listed');
+    await waitFor(async () => {
+      try {
+        process.kill(worker, 0);
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 30_000, () => `worker ${worker} outlived its master`);
+  });
 });
