@@ -193,6 +193,8 @@ export class MasterSupervisor {
     this.o.log(`Master ${this.name} terminating: waiting for the jobs in hand.`);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Every worker is marked as stopping at once (a Ctrl-C reaches the workers too: none may be restarted).
+    const workersDone = Promise.all(this.supervisors.map((s) => s.terminate()));
     for (const service of [...(this.o.services ?? [])].reverse()) {
       try {
         await service.stop();
@@ -201,7 +203,7 @@ export class MasterSupervisor {
       }
     }
     await this.persist();
-    await Promise.all(this.supervisors.map((s) => s.terminate()));
+    await workersDone;
     try {
       await this.registry.forget(this.name);
     } catch (error) {
