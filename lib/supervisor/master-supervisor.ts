@@ -131,7 +131,8 @@ export class MasterSupervisor {
           try {
             await sup.tick();
           } catch (error) {
-            this.reportOutage(error);
+            // Balancing reads Redis; an outage is reported once, and the supervisor's workers keep running.
+            this.reportOutage(error, `supervisor ${sup.name} could not balance`);
           }
         }
         await this.persist();
@@ -238,10 +239,10 @@ export class MasterSupervisor {
     }
   }
 
-  private reportOutage(error: unknown): void {
+  private reportOutage(error: unknown, what = 'Redis failed'): void {
     if (this.outage) return;
     this.outage = true;
-    this.o.log(`Master ${this.name}: Redis failed (${error instanceof Error ? error.message : String(error)}); the workers keep running, retrying.`);
+    this.o.log(`Master ${this.name}: ${what} (${error instanceof Error ? error.message : String(error)}); the workers keep running, retrying.`);
   }
 
   private listenForSignals(): () => void {
