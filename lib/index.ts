@@ -5,6 +5,7 @@ export { QueueModule } from './queue.module';
 export type {
   QueueModuleOptions, QueueModuleAsyncOptions, QueueOptionsFactory, ConnectionOptions, RedisConnectionOptions,
   SyncConnectionOptions, RedisServerOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
+  HorizonOptions,
 } from './config/queue-options.interface';
 export type { ResolvedQueueConfig, ResolvedConnection } from './config/resolved-config.interface';
 export { resolveQueueConfig } from './config/resolve-config';
@@ -54,6 +55,18 @@ export type { JobPayload, DescriptorPayload } from './payload/payload.interface'
 
 // Scheduler
 export * from './scheduler';
+// Supervisors (Horizon)
+export { HorizonState } from './supervisor/horizon-state';
+export type { HorizonStatus, SupervisorOnMaster } from './supervisor/horizon-state';
+export { MetricsRepository } from './supervisor/metrics-repository';
+export type { Metrics, MetricsSnapshot } from './supervisor/metrics-repository';
+export { MasterSupervisor } from './supervisor/master-supervisor';
+export type { MasterService, MasterOptions } from './supervisor/master-supervisor';
+export type { MasterState, MasterStatus } from './supervisor/master-registry';
+export type { SupervisorState, SupervisorStatus } from './supervisor/supervisor';
+export type { QueueWorkload } from './supervisor/wait-time-calculator';
+export type { MasterCommand } from './supervisor/command-channel';
+export { horizonRedis } from './supervisor/horizon-redis';
 
 // CLI
 export { bootstrapQueueCli } from './cli/bootstrap-queue-cli';

@@ -83,9 +83,9 @@ async function startRedis(binary) {
   };
 }
 
-function runSample(env) {
+function runSample(env, script = 'main.js') {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', join(build, 'sample', 'src', 'main.js')], { cwd: root, env, stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--enable-source-maps', join(build, 'sample', 'src', script)], { cwd: root, env, stdio: 'inherit' });
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -117,7 +117,11 @@ async function main() {
   try {
     if (!process.env.REDIS_URL) redis = await startRedis(redisServerBinary());
     const url = process.env.REDIS_URL || redis.url;
-    return await runSample({ ...process.env, REDIS_URL: url, SAMPLE_REDIS_NOTE: note });
+    const env = { ...process.env, REDIS_URL: url, SAMPLE_REDIS_NOTE: note };
+    const code = await runSample(env);
+    // Then the seed's Horizon config: the sample's jobs under `supervise --environment=local` for a few seconds.
+    const supervised = await runSample(env, 'supervise-demo.js');
+    return code || supervised;
   } finally {
     if (redis) await redis.stop();
   }

@@ -7,7 +7,8 @@ import { registerFailedCommands } from './commands/failed.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerControlCommands } from './commands/control.commands';
 import { registerBatchCommands } from './commands/batches.command';
-import { registerScheduleCommands } from './commands/schedule.commands';
+import { registerScheduleCommands, schedulerMasterServices } from './commands/schedule.commands';
+import { registerSupervisorCommands } from './commands/supervisor.commands';
 
 export interface RunQueueCliOptions {
   /** The arguments after the script name, e.g. `['work', '--once']`. */
@@ -54,6 +55,7 @@ export async function runQueueCli(options: RunQueueCliOptions): Promise<number> 
   registerControlCommands(program, ctx);
   registerBatchCommands(program, ctx);
   registerScheduleCommands(program, ctx);
+  registerSupervisorCommands(program, ctx, { setExitCode: (code) => (exitCode = code), services: schedulerMasterServices });
 
   try {
     await program.parseAsync([...options.argv], { from: 'user' });

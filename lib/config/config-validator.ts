@@ -248,6 +248,8 @@ const SUPERVISOR_KEYS: Record<keyof SupervisorOptions, true> = {
   rest: true,
   nice: true,
   concurrency: true,
+  block: true,
+  force: true,
 };
 
 const SUPERVISOR_COUNTS = ['processes', 'maxProcesses', 'minProcesses', 'balanceMaxShift', 'tries', 'maxJobs'] as const;
@@ -309,6 +311,8 @@ export function validateSupervisor(value: unknown, key: string, ctx: SupervisorC
     out.concurrency = requireNumber(sup.concurrency, `${key}.concurrency`, { min: 1, integer: true });
   }
   if (sup.nice !== undefined) out.nice = requireNumber(sup.nice, `${key}.nice`, { min: -20, max: 19, integer: true });
+  if (sup.block !== undefined) out.block = requireNumber(sup.block, `${key}.block`, { min: 0 });
+  if (sup.force !== undefined) out.force = requireOneOf(sup.force, [true, false] as const, `${key}.force`);
   if (sup.backoff !== undefined) out.backoff = supervisorBackoff(sup.backoff, `${key}.backoff`);
 
   if (out.minProcesses !== undefined && out.maxProcesses !== undefined && out.minProcesses > out.maxProcesses) {

@@ -66,6 +66,26 @@ export interface SupervisorOptions {
   rest?: number;
   nice?: number;
   concurrency?: number;
+  /** Seconds a worker's pop waits inside Redis on empty queues (the connection's `blockFor` otherwise); 0 = do not block. */
+  block?: number;
+  /** Horizon's `force` (run in maintenance mode). Accepted for config compatibility: there is no maintenance mode, workers always run. */
+  force?: boolean;
+}
+
+/** Horizon's settings beside its environments (config/horizon.php). */
+export interface HorizonOptions {
+  /** Seconds of wait per `connection:queue` that raise LongWaitDetected, e.g. { 'redis:default': 60 }. */
+  waits?: Record<string, number>;
+  /** Minutes job records are kept (for the dashboard). */
+  trim?: { recent?: number; pending?: number; completed?: number; recentFailed?: number; failed?: number; monitored?: number };
+  /** Job classes (or wire names) left out of the completed list. */
+  silenced?: (string | (abstract new (...args: never[]) => unknown))[];
+  metrics?: {
+    /** Seconds between metrics snapshots taken by the master. Default 300. */
+    snapshotEvery?: number;
+    /** Snapshots kept per job and per queue. Default 24 each. */
+    trimSnapshots?: { job?: number; queue?: number };
+  };
 }
 
 /** What `QueueModule.forRoot()` accepts: Laravel's config/queue.php in camelCase. Every key is optional. */
@@ -84,6 +104,8 @@ export interface QueueModuleOptions {
   key?: string;
   previousKeys?: string[];
   supervisors?: Record<string, Record<string, SupervisorOptions>>;
+  /** Horizon's waits, trim, silenced and metrics settings. */
+  horizon?: HorizonOptions;
   /** Largest payload accepted at dispatch, in bytes. Default 512 KiB. */
   maxPayloadBytes?: number;
   /** Queued jobs on a cron, read from configuration (the `@Scheduled` decorator's programmatic form). */

@@ -19,6 +19,7 @@ import {
   REDIS_CONNECTION_DEFAULTS,
   type QueueConfigDefaults,
 } from './config-defaults';
+import { resolveHorizon } from './horizon-config';
 import {
   checkKnownKeys,
   decodeEncryptionKey,
@@ -50,6 +51,7 @@ const TOP_LEVEL_KEYS: Record<keyof QueueModuleOptions, true> = {
   key: true,
   previousKeys: true,
   supervisors: true,
+  horizon: true,
   maxPayloadBytes: true,
   schedule: true,
 };
@@ -102,6 +104,7 @@ export function resolveQueueConfig(
     prefix,
     keys: resolveKeys(user.key, user.previousKeys, defaults),
     supervisors,
+    horizon: resolveHorizon(user.horizon, connections),
     maxPayloadBytes,
     schedule: resolveScheduleConfig(user.schedule, Object.keys(connections)),
   };

@@ -42,7 +42,16 @@ export interface ResolvedQueueConfig {
   /** Decoded 32-byte keys; the first encrypts, all decrypt. Empty when no key is configured. */
   readonly keys: readonly Buffer[];
   readonly supervisors: Readonly<Record<string, Record<string, SupervisorOptions>>>;
+  readonly horizon: ResolvedHorizon;
   readonly maxPayloadBytes: number;
   /** `schedule` entries, validated (jobs named by string are found at start-up). */
   readonly schedule?: readonly ResolvedScheduleEntry[];
+}
+
+export interface ResolvedHorizon {
+  readonly waits: Readonly<Record<string, number>>;
+  readonly trim: { recent: number; pending: number; completed: number; recentFailed: number; failed: number; monitored: number };
+  /** Wire names of silenced jobs (classes are turned into their @Job name, else their class name). */
+  readonly silenced: readonly string[];
+  readonly metrics: { snapshotEvery: number; trimSnapshots: { job: number; queue: number } };
 }

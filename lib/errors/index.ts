@@ -6,3 +6,4 @@ export * from './store.errors';
 export * from './batch.errors';
 export * from './scheduler.errors';
 export * from './redis.errors';
+export * from './supervisor.errors';

@@ -87,5 +87,16 @@ export class BatchFinished extends QueueEvent {
     super(connectionName);
   }
 }
+/** A queue's wait (ready × average runtime ÷ processes) passed its `horizon.waits` threshold (Horizon's). */
+export class LongWaitDetected extends QueueEvent {
+  constructor(
+    connectionName: string,
+    readonly queue: string,
+    /** The wait, in seconds. */
+    readonly seconds: number,
+  ) {
+    super(connectionName);
+  }
+}
 
 export type QueueEventClass<E extends QueueEvent = QueueEvent> = abstract new (...args: never[]) => E;

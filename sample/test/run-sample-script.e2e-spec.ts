@@ -30,10 +30,14 @@ describe('npm run sample (scripts/run-sample.js)', () => {
       expect(stdout).toMatch(/── Checks: (\d+)\/\1 as the seed describes/);
       expect(stdout).not.toContain('FAIL');
       expect(stdout).toMatch(/Done in \d+\.\d s\./);
+      // Then the seed's horizon.php under supervise --environment=local: the table it saw, the jobs run, a clean stop.
+      expect(stdout).toMatch(/supervisor-1\s+redis\s+critical,high,default,low\s+critical=1 high=1 default=1 low=1\s+simple\s+running/);
+      expect(stdout).toMatch(/Sent 12 welcome emails .* the supervised workers ran them \(metrics: 12 SendWelcomeEmail/);
+      expect(stdout).toMatch(/terminate: the master finished its workers' jobs and exited with code 0\./);
     } finally {
       rmSync(storage, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 
   it('without REDIS_URL and without redis-server on PATH, says how to get Redis and exits 1', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'meet2be-path-'));

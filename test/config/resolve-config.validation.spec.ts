@@ -8,7 +8,7 @@ describe('resolveQueueConfig top level', () => {
       'conections',
       'unknown setting "conections"',
       'did you mean "connections"?',
-      /default, redis, connections, queues, failed, databases, batching, prefix, key, previousKeys, supervisors, maxPayloadBytes/,
+      /default, redis, connections, queues, failed, databases, batching, prefix, key, previousKeys, supervisors, horizon, maxPayloadBytes/,
     );
   });
 

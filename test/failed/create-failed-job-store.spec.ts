@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import type { ResolvedFailedStore, ResolvedQueueConfig } from '../../lib/config/resolved-config.interface';
 import { QueueConfigError } from '../../lib/errors';
+import { resolveQueueConfig } from '../../lib/config/resolve-config';
 import { createFailedJobStore } from '../../lib/failed/create-failed-job-store';
 import { DatabaseFailedJobStore } from '../../lib/failed/database-failed-job.store';
 import type { FailedJobStore } from '../../lib/failed/failed-job-store.interface';
@@ -29,6 +30,7 @@ describe('createFailedJobStore', () => {
     prefix,
     keys: [],
     supervisors: {},
+    horizon: resolveQueueConfig({}).horizon,
     maxPayloadBytes: 512 * 1024,
   });
   const create = (failed: ResolvedFailedStore): FailedJobStore => {

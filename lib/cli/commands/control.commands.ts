@@ -4,6 +4,7 @@ import { pausedKey, restartKey } from '../../worker/control-keys';
 import type { CliContext } from '../cli-context';
 import { CliError } from '../cli.errors';
 import { parseQueueTarget, QueueTarget } from '../parsers';
+import { pauseOrContinueSupervisors } from './supervisor.commands';
 
 /** `restart`, `pause`, `continue`: signals to running workers through Redis (read at most once a second). */
 export function registerControlCommands(program: Command, ctx: CliContext): void {
@@ -22,9 +23,10 @@ export function registerControlCommands(program: Command, ctx: CliContext): void
 
   program
     .command('pause')
-    .description('Stop workers from taking jobs of a queue until "continue" (queue:pause)')
-    .argument('<queue>', 'connection:queue, e.g. redis:default (a bare name is on the default connection)')
-    .action(async (value: string) => {
+    .description('Stop workers from taking jobs of a queue until "continue" (queue:pause); with no queue, pause every supervisor (horizon:pause)')
+    .argument('[queue]', 'connection:queue, e.g. redis:default (a bare name is on the default connection)')
+    .action(async (value: string | undefined) => {
+      if (value === undefined) return pauseOrContinueSupervisors(ctx, 'pause');
       const { connection, queue, client, key } = await controlTarget(ctx, value);
       await client.set(key, '1');
       ctx.out(`Job processing on queue [${connection.name}:${queue}] has been paused.`);
@@ -32,9 +34,10 @@ export function registerControlCommands(program: Command, ctx: CliContext): void
 
   program
     .command('continue')
-    .description('Let workers take jobs of a paused queue again (queue:continue)')
-    .argument('<queue>', 'connection:queue, e.g. redis:default (a bare name is on the default connection)')
-    .action(async (value: string) => {
+    .description('Let workers take jobs of a paused queue again (queue:continue); with no queue, continue every supervisor (horizon:continue)')
+    .argument('[queue]', 'connection:queue, e.g. redis:default (a bare name is on the default connection)')
+    .action(async (value: string | undefined) => {
+      if (value === undefined) return pauseOrContinueSupervisors(ctx, 'continue');
       const { connection, queue, client, key } = await controlTarget(ctx, value);
       await client.del(key);
       ctx.out(`Job processing on queue [${connection.name}:${queue}] has been resumed.`);

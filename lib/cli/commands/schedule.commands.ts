@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Scheduler } from '../../scheduler/scheduler';
 import type { CliContext } from '../cli-context';
+import type { MasterService } from '../../supervisor/master-supervisor';
 import { dotted, lineWidth, oneLine, stylesFor, table } from '../format';
 
 /**
@@ -63,4 +64,18 @@ function localTime(date: Date, timezone: string): string {
   }).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}`;
+}
+
+/**
+ * The scheduler as a service of a `supervise` master (Horizon's masters run the schedule too): started after the
+ * supervisors, stopped on terminate. An app without scheduled tasks gets none, so its master makes no claims.
+ */
+export async function schedulerMasterServices(ctx: CliContext): Promise<MasterService[]> {
+  const scheduler = await ctx.get(Scheduler);
+  if (scheduler.list().length === 0) return [];
+  scheduler.onDispatch(({ task, due, jobId }) => ctx.out(`  scheduler: ${due.toISOString()} ${task.jobName} DISPATCHED ${jobId ?? '(unique lock held)'}`));
+  scheduler.onError(({ task, due, error, willRetry, attempt }) => {
+    if (attempt <= 1 || !willRetry) ctx.err(`  scheduler: ${due.toISOString()} ${task.jobName} FAILED: ${oneLine(error)}${willRetry ? ' (retrying)' : ''}`);
+  });
+  return [{ name: 'scheduler', start: () => scheduler.start(), stop: () => scheduler.stop() }];
 }

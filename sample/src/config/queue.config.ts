@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { QueueModuleOptions } from '../../../lib';
 import type { SampleSettings } from './sample-settings';
+import { HORIZON_ENVIRONMENTS } from './horizon.config';
 
 /**
  * The seed's config/queue.php and "Queue Priorities", in Nest form. The failed-job store is the seed's
@@ -31,6 +32,7 @@ export function queueConfig(settings: SampleSettings): QueueModuleOptions {
     },
     batching: { driver: 'redis', connection: 'queue' },
     prefix: settings.redisPrefix,
+    supervisors: HORIZON_ENVIRONMENTS,
   };
 }
 
