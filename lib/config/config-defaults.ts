@@ -79,7 +79,7 @@ export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, cwd: string = p
       redis: {
         driver: 'redis',
         connection: 'queue',
-        queue: envValue(env, ENV.redisQueue) ?? '{default}',
+        queue: envValue(env, ENV.redisQueue) ?? 'default',
         retryAfter: 90,
         blockFor: null,
         afterCommit: false,

@@ -18,6 +18,7 @@ import {
   REDIS_CONNECTION_DEFAULTS,
   type QueueConfigDefaults,
 } from './config-defaults';
+import { requireQueueName } from './queue-names';
 import {
   checkKnownKeys,
   decodeEncryptionKey,
@@ -201,7 +202,7 @@ function resolveConnection(
       `no Redis server named "${server}" is defined under "redis"; defined servers: ${Object.keys(servers).join(', ')}`,
     );
   }
-  const queue = requireString(merged.queue ?? REDIS_CONNECTION_DEFAULTS.queue, `${key}.queue`);
+  const queue = requireQueueName(merged.queue ?? REDIS_CONNECTION_DEFAULTS.queue, `${key}.queue`);
   const retryAfter = requireNumber(merged.retryAfter ?? REDIS_CONNECTION_DEFAULTS.retryAfter, `${key}.retryAfter`, {
     min: 0,
     exclusive: true,

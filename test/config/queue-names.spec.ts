@@ -20,7 +20,7 @@ describe('parseQueueList', () => {
 
   it('returns any other single name as one queue', () => {
     expect(parseQueueList('exports', named)).toEqual(['exports']);
-    expect(parseQueueList('{default}', {})).toEqual(['{default}']);
+    expect(parseQueueList('{default}', {})).toEqual(['default']);
   });
 
   it('expands one level only', () => {

@@ -5,7 +5,7 @@ import { createQueueApp, QueueTestApp } from '../support/queue-app';
 const received: unknown[] = [];
 
 @Job()
-class Record {
+class KeepData {
   async handle(data: unknown, _job: JobContext): Promise<void> {
     received.push(data);
   }
@@ -27,14 +27,14 @@ describe('dispatch validation of job data', () => {
   let t: QueueTestApp;
   beforeEach(async () => {
     received.length = 0;
-    t = await createQueueApp([Record]);
+    t = await createQueueApp([KeepData]);
   });
   afterEach(() => t.close());
 
   it('refuses -0 like NaN, naming its path, and queues nothing', async () => {
-    const dispatch = t.bus.dispatch(Record as never, { price: { amount: -0 } } as never);
+    const dispatch = t.bus.dispatch(KeepData as never, { price: { amount: -0 } } as never);
     await expect(dispatch).rejects.toThrow(InvalidJobDataError);
-    await expect(t.bus.dispatch(Record as never, { list: [1, -0] } as never)).rejects.toThrow(
+    await expect(t.bus.dispatch(KeepData as never, { list: [1, -0] } as never)).rejects.toThrow(
       'Job data at data.list[1] is -0, which JSON turns into 0',
     );
     expect(await t.manager.connection().size('default')).toBe(0);
@@ -42,7 +42,7 @@ describe('dispatch validation of job data', () => {
 
   it('refuses data nested 20,000 deep with InvalidJobDataError, not a stack overflow', async () => {
     const deep = nested(20_000);
-    const error = await t.bus.dispatch(Record as never, deep as never).then(
+    const error = await t.bus.dispatch(KeepData as never, deep as never).then(
       () => null,
       (e: unknown) => e,
     );
@@ -53,7 +53,7 @@ describe('dispatch validation of job data', () => {
 
   it('sends data nested just under the limit, and a worker receives it intact', async () => {
     const deep = nested(998);
-    await t.bus.dispatch(Record as never, deep as never);
+    await t.bus.dispatch(KeepData as never, deep as never);
     await t.worker.run({ stopWhenEmpty: true, sleep: 0 });
     expect(received).toEqual([deep]);
   });
@@ -62,10 +62,10 @@ describe('dispatch validation of job data', () => {
     const shared = { id: 1 };
     const cyclic: Record<string, unknown> = { user: { name: 'Ada' } };
     (cyclic.user as Record<string, unknown>).self = cyclic;
-    await expect(t.bus.dispatch(Record as never, cyclic as never)).rejects.toThrow(
+    await expect(t.bus.dispatch(KeepData as never, cyclic as never)).rejects.toThrow(
       'Job data at data.user.self refers back to an enclosing object (a cycle)',
     );
-    await t.bus.dispatch(Record as never, { a: shared, b: [shared] } as never);
+    await t.bus.dispatch(KeepData as never, { a: shared, b: [shared] } as never);
     await t.worker.run({ stopWhenEmpty: true, sleep: 0 });
     expect(received).toEqual([{ a: { id: 1 }, b: [{ id: 1 }] }]);
   });
