@@ -171,7 +171,7 @@ describe('jobs left on the keys of the old layout', () => {
     expect([...handled].sort()).toEqual(['1@emails', '2@emails', '3@emails', '4@emails', '6@emails']);
     expect(await t.redis.exists(old, `${old}:delayed`)).toBe(0);
     // A reservation of a worker of the old version that is still running stays where that worker acks it.
-    expect(await t.redis.zrange(`${old}:reserved`, 0, -1)).toEqual([p5]);
+    expect(await t.redis.zrange(`${old}:reserved`, '0', '-1')).toEqual([p5]);
   });
 
   it('moves only payloads off a list the old layout shared with another queue\'s wake-up tokens', async () => {
