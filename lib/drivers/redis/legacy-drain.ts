@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Logger } from '@nestjs/common';
 import { LuaScript } from '../../redis/lua-script';
 import type { RedisClient } from '../../redis/redis-connections';
 import { legacyQueueKeys, queueKeys } from './queue-keys';
@@ -50,10 +51,10 @@ export class LegacyQueueDrain {
         this.next.set(queue, Infinity);
         continue;
       }
-      this.next.set(queue, (now || Date.now()) + this.intervalMs);
+      this.next.set(queue, legacy.movable ? (now || Date.now()) + this.intervalMs : Infinity);
       const k = queueKeys(this.prefix, queue);
       const keys = [legacy.ready, legacy.delayed, legacy.reserved, k.ready, k.delayed, k.notify];
-      const drain = this.drain(keys).then(
+      const drain = (legacy.movable ? this.drain(keys) : this.warnIfLeft(queue, keys.slice(0, 3))).then(
         () => void this.running.delete(queue),
         (error: unknown) => {
           this.running.delete(queue);
@@ -66,6 +67,16 @@ export class LegacyQueueDrain {
     }
     if (!waits) return null;
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  /** On a cluster the old keys may sit in another slot: say so once, with what to do, rather than strand jobs silently. */
+  private async warnIfLeft(queue: string, legacy: string[]): Promise<void> {
+    const left = await this.client.exists(...legacy);
+    if (left === 0) return;
+    new Logger('nestjs-queue').warn(
+      `Queue "${queue}" still has jobs on its keys of the previous release (${legacy[0]}...), in another cluster slot, ` +
+        'which this worker cannot move atomically. Run a worker of the previous release on this queue until those keys are gone.',
+    );
   }
 
   private async drain(keys: string[]): Promise<void> {

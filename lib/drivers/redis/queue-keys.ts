@@ -25,16 +25,22 @@ export function queueKeys(prefix: string, name: string, _cluster = false): Queue
   return { ready, delayed: `${ready}:delayed`, reserved: `${ready}:reserved`, notify: `${ready}:notify` };
 }
 
+/** A queue's keys of the old layout; `movable` when one script can move them (same server, no slots). */
+export interface LegacyQueueKeys extends Omit<QueueKeys, 'notify'> {
+  movable: boolean;
+}
+
 /**
  * The keys queue `name` had before every queue was keyed under its own tag (on a single server `emails` was
- * `queues:emails`, and `x:notify`'s ready list was queue `x`'s notify list), or null when they are the keys
- * above or cannot be moved in one script: on a cluster the old keys of a name were already tagged unless the name
- * held a tag of its own (`a{b}c`), and those sit in another slot; a name starting with `{` (`{a}b`) could read as
- * a key of the new layout, so it is left alone. See drain-legacy.lua.
+ * `queues:emails`, and `x:notify`'s ready list was queue `x`'s notify list), or null when there were none apart
+ * from the keys above: on a cluster the old keys of a name were already `queues:{name}` unless the name held a tag
+ * of its own (`a{b}c`); those sit in another slot, so they are not `movable`. A name starting with `{` (`{a}b`)
+ * could read as a key of the new layout, so it is left alone. See drain-legacy.lua.
  */
-export function legacyQueueKeys(prefix: string, name: string, cluster: boolean): Omit<QueueKeys, 'notify'> | null {
+export function legacyQueueKeys(prefix: string, name: string, cluster: boolean): LegacyQueueKeys | null {
   const normal = queueName(name);
-  if (cluster || normal.startsWith('{')) return null;
+  if (normal.startsWith('{')) return null;
+  if (cluster && !/\{[^}]+\}/.test(normal)) return null;
   const ready = `${prefix}queues:${normal}`;
-  return { ready, delayed: `${ready}:delayed`, reserved: `${ready}:reserved` };
+  return { ready, delayed: `${ready}:delayed`, reserved: `${ready}:reserved`, movable: !cluster };
 }
