@@ -3,8 +3,9 @@ import {
 } from '../../lib';
 import { queueKeys } from '../../lib/drivers/redis/queue-keys';
 import { pausedKey } from '../../lib/worker/control-keys';
+import { LegacyQueueDrain } from '../../lib/drivers/redis/legacy-drain';
 import { createQueueApp, QueueTestApp } from '../support/queue-app';
-import { testRedisUrl, uniquePrefix } from '../support/test-redis';
+import { testRedisUrl, uniquePrefix, waitUntil } from '../support/test-redis';
 import { createFixtureApp, fixtureRecords } from '../reliability/support/fixture-app';
 import { WorkerProcess } from '../reliability/support/worker-process';
 import { SleepJob } from '../fixtures/worker-process/fixture-jobs';
@@ -172,6 +173,33 @@ describe('jobs left on the keys of the old layout', () => {
     expect(await t.redis.exists(old, `${old}:delayed`)).toBe(0);
     // A reservation of a worker of the old version that is still running stays where that worker acks it.
     expect(await t.redis.zrange(`${old}:reserved`, '0', '-1')).toEqual([p5]);
+  });
+
+  it('are looked for again while a queue is served, for producers of the old release in a rolling deploy', async () => {
+    const [p1, p2] = await payloads(1, 2);
+    const drain = new LegacyQueueDrain(t.redis, t.prefix, false, 50);
+    const k = queueKeys(t.prefix, 'emails');
+    await t.redis.rpush(`${t.prefix}queues:emails`, p1);
+    await drain.before(['emails']);
+    expect(await t.redis.lrange(k.ready, 0, -1)).toEqual([p1]);
+    await t.redis.rpush(`${t.prefix}queues:emails`, p2);
+    await waitUntil(async () => {
+      await drain.before(['emails']);
+      return (await t.redis.llen(k.ready)) === 2;
+    }, 'the second old-layout job to be moved');
+    expect(await t.redis.lrange(k.ready, 0, -1)).toEqual([p1, p2]);
+    expect(await t.redis.llen(k.notify)).toBe(2);
+  });
+
+  it('moves a backlog larger than one script call in order, ahead of jobs queued since the upgrade', async () => {
+    const old = Array.from({ length: 2500 }, (_, i) => `{"v":1,"old":${i}}`);
+    await t.redis.rpush(`${t.prefix}queues:big`, ...old);
+    const k = queueKeys(t.prefix, 'big');
+    await t.redis.rpush(k.ready, '{"v":1,"new":0}');
+    await new LegacyQueueDrain(t.redis, t.prefix, false).before(['big']);
+    expect(await t.redis.lrange(k.ready, 0, -1)).toEqual([...old, '{"v":1,"new":0}']);
+    expect(await t.redis.llen(k.notify)).toBe(2500);
+    expect(await t.redis.exists(`${t.prefix}queues:big`)).toBe(0);
   });
 
   it('moves only payloads off a list the old layout shared with another queue\'s wake-up tokens', async () => {

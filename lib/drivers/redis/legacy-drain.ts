@@ -30,8 +30,19 @@ export class LegacyQueueDrain {
     private readonly intervalMs = LEGACY_DRAIN_INTERVAL_MS,
   ) {}
 
-  /** A promise to wait for before touching `queues`, or null when none of them is due. `force` drains now. */
+  /**
+   * A promise to wait for before touching `queues`, or null when none of them is due. `force` drains now.
+   * Never throws: a bad queue name comes back as a rejected promise.
+   */
   before(queues: readonly string[], force = false): Promise<void> | null {
+    try {
+      return this.start(queues, force);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private start(queues: readonly string[], force: boolean): Promise<void> | null {
     let waits: Promise<void>[] | null = null;
     let now = 0;
     for (const queue of queues) {
@@ -51,10 +62,11 @@ export class LegacyQueueDrain {
         this.next.set(queue, Infinity);
         continue;
       }
+      const first = !this.next.has(queue);
       this.next.set(queue, legacy.movable ? (now || Date.now()) + this.intervalMs : Infinity);
       const k = queueKeys(this.prefix, queue);
       const keys = [legacy.ready, legacy.delayed, legacy.reserved, k.ready, k.delayed, k.notify];
-      const drain = (legacy.movable ? this.drain(keys) : this.warnIfLeft(queue, keys.slice(0, 3))).then(
+      const drain = (legacy.movable ? this.drain(keys, first) : this.warnIfLeft(queue, keys.slice(0, 3))).then(
         () => void this.running.delete(queue),
         (error: unknown) => {
           this.running.delete(queue);
@@ -79,9 +91,9 @@ export class LegacyQueueDrain {
     );
   }
 
-  private async drain(keys: string[]): Promise<void> {
+  private async drain(keys: string[], first: boolean): Promise<void> {
     for (;;) {
-      const [, more] = await DRAIN.run<[number, number]>(this.client, keys, [CHUNK]);
+      const [, more] = await DRAIN.run<[number, number]>(this.client, keys, [CHUNK, first ? 1 : 0]);
       if (more !== 1) return;
     }
   }

@@ -1,5 +1,7 @@
 -- Moves the jobs a queue left on its keys of the old layout (queues:Q before every queue was keyed queues:{Q})
--- onto its keys now, up to ARGV[1] of each kind per call.
+-- onto its keys now, up to ARGV[1] of each kind per call. ARGV[2] '1': the old ready jobs go before the new ones
+-- (the first drain of a queue: they were queued before the upgrade), else after them (jobs an old producer pushed
+-- since the last drain).
 -- KEYS old ready, old delayed, old reserved; ready, delayed, notify. Returns {moved, more}: more = 1 when a
 -- kind still had ARGV[1] jobs to move (call again).
 -- The old layout shared keys between queues (queue x's notify list was queue x:notify's ready list; queue y's
@@ -10,15 +12,17 @@ local limit = tonumber(ARGV[1])
 local moved, more, tokens = 0, 0, 0
 local function is(key, kind) return redis.call('type', key)['ok'] == kind end
 
+local head = ARGV[2] == '1'
 if is(KEYS[1], 'list') then
-  -- Oldest first: the old list's tail goes to the head of the new list, chunk after chunk.
+  -- In order: to the head, the old list's tail goes first (chunk after chunk); to the tail, its head.
   local n = 0
   while n < limit do
-    local job = redis.call('rpop', KEYS[1])
+    local job
+    if head then job = redis.call('rpop', KEYS[1]) else job = redis.call('lpop', KEYS[1]) end
     if not job then break end
     n = n + 1
     if string.sub(job, 1, 1) == '{' then
-      redis.call('lpush', KEYS[4], job)
+      if head then redis.call('lpush', KEYS[4], job) else redis.call('rpush', KEYS[4], job) end
       tokens = tokens + 1
     end
   end
