@@ -6,6 +6,7 @@ import { QueueManager } from '../drivers/queue-manager';
 import { JobRegistry } from '../registry/job.registry';
 import type { JobDefinition } from '../registry/job-definition';
 import { assertPlainJson } from '../payload/json-data.validator';
+import { queueName } from '../config/queue-names';
 import { encodePayload, decodePayload } from '../payload/payload.codec';
 import { PayloadEncrypter } from '../payload/payload-encrypter';
 import { CausePayload, DescriptorPayload, JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
@@ -124,7 +125,7 @@ export class JobDispatcher {
     assertPlainJson(descriptor.data);
     const out: DescriptorPayload = { job: definition.name, data: toJson(descriptor.data) };
     if (descriptor.connection) out.connection = descriptor.connection;
-    if (descriptor.queue) out.queue = descriptor.queue;
+    if (descriptor.queue !== undefined) out.queue = queueName(descriptor.queue);
     if (descriptor.delaySeconds) out.delay = descriptor.delaySeconds;
     return out;
   }
@@ -173,7 +174,7 @@ export class JobDispatcher {
     const o = definition.options;
     assertPlainJson(r.data);
     const settings = this.manager.settings(r.connection ?? definition.connection);
-    const queue = r.queue ?? definition.queue ?? settings.queue;
+    const queue = queueName(r.queue ?? definition.queue ?? settings.queue);
     const uuid = uuidv7();
     let data: unknown = r.data;
     if (o.encrypted) data = this.encrypter.encrypt(JSON.stringify(r.data), definition.name);
@@ -189,7 +190,7 @@ export class JobDispatcher {
     if (r.chain?.length) payload.chain = r.chain;
     if (r.chainCatch) payload.chainCatch = r.chainCatch;
     if (r.chainConnection) payload.chainConnection = r.chainConnection;
-    if (r.chainQueue) payload.chainQueue = r.chainQueue;
+    if (r.chainQueue) payload.chainQueue = queueName(r.chainQueue);
     if (o.tags) payload.tags = o.tags(r.data);
     if (o.encrypted) payload.encrypted = true;
     if (o.deleteWhenMissing) payload.deleteWhenMissing = true;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { ResolvedConnection, ResolvedQueueConfig } from '../config/resolved-config.interface';
 import { CliError } from './cli.errors';
+import { queueName } from '../config/queue-names';
 
 /** Commander option parsers: a bad value becomes commander's one-line "argument ... is invalid" error. */
 
@@ -54,7 +55,7 @@ export function parseQueueTarget(value: string, config: ResolvedQueueConfig): Qu
   if (!connection) {
     throw new CliError(`No connection named "${connectionName}" in "${value}"; configured connections: ${Object.keys(config.connections).join(', ')}.`);
   }
-  return { connection, queue };
+  return { connection, queue: queueName(queue) };
 }
 
 /** A comma list of `connection:queue` targets (`monitor redis:default,redis:high`). */

@@ -83,7 +83,7 @@ export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, root: string = 
       redis: {
         driver: 'redis',
         connection: 'queue',
-        queue: envValue(env, ENV.redisQueue) ?? '{default}',
+        queue: envValue(env, ENV.redisQueue) ?? 'default',
         retryAfter: 90,
         blockFor: null,
         afterCommit: false,

@@ -1,7 +1,7 @@
 import { QueueConfigError } from '../errors/config.errors';
 import type { DatabaseOptions, RedisServerOptions, SupervisorOptions } from './queue-options.interface';
 import type { ResolvedConnection } from './resolved-config.interface';
-import { parseQueueList } from './queue-names';
+import { parseQueueList, requireQueueName } from './queue-names';
 
 /**
  * Checks of single values and single entries. Each takes the raw (unknown) value and the dotted key it sits
@@ -335,7 +335,7 @@ function supervisorQueues(value: unknown, key: string, named: Readonly<Record<st
   if (Array.isArray(value) && value.length > 0) {
     const names: string[] = [];
     value.forEach((name: unknown, index) => {
-      const checked = requireString(name, `${key}.${index}`);
+      const checked = requireQueueName(name, `${key}.${index}`);
       if (!names.includes(checked)) names.push(checked);
     });
     return names;

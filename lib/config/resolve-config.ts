@@ -20,6 +20,7 @@ import {
   type QueueConfigDefaults,
 } from './config-defaults';
 import { resolveHorizon } from './horizon-config';
+import { requireQueueName } from './queue-names';
 import {
   checkKnownKeys,
   decodeEncryptionKey,
@@ -207,7 +208,7 @@ function resolveConnection(
       `no Redis server named "${server}" is defined under "redis"; defined servers: ${Object.keys(servers).join(', ')}`,
     );
   }
-  const queue = requireString(merged.queue ?? REDIS_CONNECTION_DEFAULTS.queue, `${key}.queue`);
+  const queue = requireQueueName(merged.queue ?? REDIS_CONNECTION_DEFAULTS.queue, `${key}.queue`);
   const retryAfter = requireNumber(merged.retryAfter ?? REDIS_CONNECTION_DEFAULTS.retryAfter, `${key}.retryAfter`, {
     min: 0,
     exclusive: true,

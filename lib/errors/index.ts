@@ -7,3 +7,4 @@ export * from './batch.errors';
 export * from './scheduler.errors';
 export * from './redis.errors';
 export * from './supervisor.errors';
+export * from './queue-name.errors';

@@ -4,6 +4,7 @@ import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interfa
 import { JobDispatcher } from '../bus/job-dispatcher';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobRetryRequested } from '../events/queue-event.classes';
+import { queueName, sameQueue } from '../config/queue-names';
 
 /** Failed jobs: list, find, retry, forget, flush, prune (`queue:failed`, `queue:retry`, ... as a service). */
 @Injectable()
@@ -23,7 +24,14 @@ export class FailedJobs {
   }
 
   ids(queue?: string): Promise<string[]> {
-    return this.store.ids(queue);
+    return queue === undefined ? this.store.ids() : this.idsOf(queue);
+  }
+
+  /** A queue's records under its name and its tagged form (records written before names were normalised say `{default}`). */
+  private async idsOf(queue: string): Promise<string[]> {
+    const name = queueName(queue);
+    const [plain, tagged] = await Promise.all([this.store.ids(name), this.store.ids(`{${name}}`)]);
+    return tagged.length === 0 ? plain : [...new Set([...plain, ...tagged])];
   }
 
   forget(id: string): Promise<boolean> {
@@ -49,11 +57,11 @@ export class FailedJobs {
    * retried; ids with no record (or on another queue) are skipped.
    */
   async retry(ids: string[] | 'all', options: { queue?: string } = {}): Promise<string[]> {
-    const list = ids === 'all' ? await this.store.ids(options.queue) : ids;
+    const list = ids === 'all' ? await this.ids(options.queue) : ids;
     const retried: string[] = [];
     for (const id of list) {
       const record = await this.store.find(id);
-      if (!record || (options.queue && record.queue !== options.queue)) continue;
+      if (!record || (options.queue && !sameQueue(record.queue, options.queue))) continue;
       await this.dispatcher.retry(record.connection, record.queue, record.payload);
       await this.store.forget(id);
       if (this.events.has(JobRetryRequested)) await this.events.emit(new JobRetryRequested(record.connection, id, record.payload));

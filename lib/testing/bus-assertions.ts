@@ -3,6 +3,7 @@ import { JobClass, JobDataOf, JobDescriptor } from '../bus/job-descriptor';
 import { PendingBatch } from '../bus/pending-batch';
 import type { ChainLink } from '../bus/pending-chain';
 import { BusAssertionError } from './bus-assertion.error';
+import { sameQueue } from '../config/queue-names';
 import {
   bullets, ChainExpectation, describeBatch, describeLink, describeQueued, describeSync, DispatchedJob, DispatchedSyncJob, DispatchPredicate, listing,
   RecordedBatch, RecordedChain,
@@ -71,7 +72,7 @@ export class BusAssertions {
   }
 
   assertDispatchedOn<C extends JobClass>(queue: string, jobClass: C, predicate?: DispatchPredicate<C>): void {
-    if (this.dispatched(jobClass, predicate).some((j) => j.queue === queue)) return;
+    if (this.dispatched(jobClass, predicate).some((j) => j.queue !== null && sameQueue(j.queue, queue))) return;
     this.fail(`Expected ${jobClass.name} to be dispatched on queue "${queue}"${matching(predicate)}, but it was not.`, this.queued.map(describeQueued));
   }
 

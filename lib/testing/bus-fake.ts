@@ -13,6 +13,7 @@ import type { JobRegistry } from '../registry/job.registry';
 import type { SyncRunner } from '../bus/sync-runner';
 import type { BatchCoordinator } from '../bus/batch-coordinator';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
+import { queueName } from '../config/queue-names';
 import type { OnQueueMetadata } from '../decorators/on-queue.decorator';
 import { JOB_METADATA, ON_QUEUE_METADATA, QUEUE_CONFIG } from '../queue.constants';
 import { UnknownJobClassError } from '../errors';
@@ -188,7 +189,8 @@ export class BusFake extends Bus {
     const onQueue = Reflect.getMetadata(ON_QUEUE_METADATA, jobClass) as OnQueueMetadata | undefined;
     // As the dispatcher: the dispatch's own setting, else the job's @OnQueue, else the chain's, else the default.
     const connectionName = connection ?? onQueue?.connection ?? chain?.connection ?? this.config?.default ?? null;
-    const resolvedQueue = queue ?? onQueue?.queue ?? chain?.queue ?? (connectionName ? this.config?.connections[connectionName]?.queue : undefined) ?? null;
+    const written = queue ?? onQueue?.queue ?? chain?.queue ?? (connectionName ? this.config?.connections[connectionName]?.queue : undefined);
+    const resolvedQueue = written === undefined ? null : queueName(written);
     const id = uuidv7();
     this.queued.push({ id, jobClass, data, queue: resolvedQueue, connection: connectionName, delay: delay ? delay : null, chain });
     return id;

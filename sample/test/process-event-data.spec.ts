@@ -110,7 +110,7 @@ describe('ProcessEventData', () => {
 async function rawDelayedPayload(t: SampleTestApp, queue: string): Promise<{ maxTries: number; retryUntil: number }> {
   const redis = new Redis(t.settings.redisUrl);
   try {
-    const [payload] = await redis.zrange(`${t.settings.redisPrefix}queues:${queue}:delayed`, '0', '0');
+    const [payload] = await redis.zrange(`${t.settings.redisPrefix}queues:{${queue}}:delayed`, '0', '0');
     return JSON.parse(payload) as { maxTries: number; retryUntil: number };
   } finally {
     redis.disconnect();

@@ -80,7 +80,7 @@ describe('nestjs-queue failed jobs', () => {
     // A job that failed for a reason since fixed: its record names QuickJob, which now succeeds.
     const id = (await t.bus.dispatch(QuickJob, { n: 9 })) as string;
     const store = t.app.get<FailedJobStore>(FAILED_JOB_STORE);
-    const raw = (await t.redis.lrange(`${t.prefix}queues:default`, 0, -1))[0];
+    const raw = (await t.redis.lrange(`${t.prefix}queues:{default}`, 0, -1))[0];
     await t.manager.connection('redis').clear('default');
     await store.log({ id, connection: 'redis', queue: 'default', payload: raw, exception: 'Error: was down', failedAt: new Date() });
     expect((await cli.run(['retry', id])).code).toBe(0);

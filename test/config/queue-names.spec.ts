@@ -1,4 +1,5 @@
-import { parseQueueList } from '../../lib/config/queue-names';
+import { InvalidQueueNameError, QueueConfigError } from '../../lib';
+import { parseQueueList, queueName, requireQueueName, sameQueue } from '../../lib/config/queue-names';
 
 const named = { priority: 'critical,high,default,low', emails: 'transactional, marketing' };
 
@@ -20,7 +21,7 @@ describe('parseQueueList', () => {
 
   it('returns any other single name as one queue', () => {
     expect(parseQueueList('exports', named)).toEqual(['exports']);
-    expect(parseQueueList('{default}', {})).toEqual(['{default}']);
+    expect(parseQueueList('{default}', {})).toEqual(['default']);
   });
 
   it('expands one level only', () => {
@@ -57,5 +58,46 @@ describe('parseQueueList', () => {
 
   it('rejects a value that is not a string', () => {
     expect(() => parseQueueList(5 as unknown as string, named)).toThrow('must be a string');
+  });
+});
+
+describe('queueName', () => {
+  it('is the name without one outer hash tag and without surrounding spaces', () => {
+    expect(queueName('{default}')).toBe('default');
+    expect(queueName('default')).toBe('default');
+    expect(queueName(' { emails } ')).toBe('emails');
+    expect(queueName('x:notify')).toBe('x:notify');
+  });
+
+  it('keeps a tag that is only part of the name, and strips only one', () => {
+    expect(queueName('a{b}c')).toBe('a{b}c');
+    expect(queueName('{a}b')).toBe('{a}b');
+    expect(queueName('{a}{b}')).toBe('{a}{b}');
+    expect(queueName('{{a}}')).toBe('{{a}}');
+  });
+
+  it.each([
+    ['', 'is empty'],
+    ['{ }', 'is empty'],
+    ['a,b', 'contains a comma'],
+    ['}x', 'starts with "}"'],
+  ])('refuses %p with an InvalidQueueNameError (%s)', (name, problem) => {
+    expect(() => queueName(name)).toThrow(InvalidQueueNameError);
+    expect(() => queueName(name)).toThrow(problem);
+  });
+
+  it('compares names as one queue', () => {
+    expect(sameQueue('default', '{default}')).toBe(true);
+    expect(sameQueue('x', 'x:notify')).toBe(false);
+  });
+
+  it('dedupes a list naming a queue in both forms, keeping the first place', () => {
+    expect(parseQueueList('{default},high,default')).toEqual(['default', 'high']);
+  });
+
+  it('names the config key of a bad connection queue', () => {
+    expect(() => requireQueueName('a,b', 'connections.redis.queue')).toThrow(QueueConfigError);
+    expect(() => requireQueueName(5, 'connections.redis.queue')).toThrow('connections.redis.queue');
+    expect(requireQueueName('{jobs}', 'k')).toBe('jobs');
   });
 });

@@ -15,7 +15,7 @@ describe('resolveQueueConfig defaults (empty environment)', () => {
         name: 'redis',
         driver: 'redis',
         server: 'queue',
-        queue: '{default}',
+        queue: 'default',
         retryAfter: 90,
         blockFor: null,
         afterCommit: false,
@@ -171,7 +171,7 @@ describe('resolveQueueConfig environment variables', () => {
     );
     expect(config.default).toBe('redis');
     expect(config.redis.queue).toEqual({ url: 'redis://127.0.0.1:6379' });
-    expect(config.connections.redis).toMatchObject({ queue: '{default}' });
+    expect(config.connections.redis).toMatchObject({ queue: 'default' });
     expect(config.failed).toEqual({ driver: 'database', database: 'sqlite', table: 'failed_jobs' });
     expect(config.keys).toEqual([]);
   });

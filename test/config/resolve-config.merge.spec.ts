@@ -71,7 +71,7 @@ describe('resolveQueueConfig merging a partial config over the defaults', () => 
       redis: { cluster: { cluster: [{ host: '10.0.0.1', port: 7000 }, '10.0.0.2:7000'], options: { scaleReads: 'slave' } } },
       connections: { clustered: { driver: 'redis', connection: 'cluster', queue: '{jobs}' } },
     });
-    expect(config.connections.clustered).toMatchObject({ server: 'cluster', queue: '{jobs}' });
+    expect(config.connections.clustered).toMatchObject({ server: 'cluster', queue: 'jobs' });
   });
 
   it('adds named queue lists, replaces same-named ones and normalises their spacing', () => {

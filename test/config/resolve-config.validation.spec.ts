@@ -114,7 +114,7 @@ describe('resolveQueueConfig connections', () => {
     expectConfigError(
       () => resolve({ connections: { redis: { driver: 'redis', queue: ' ' } } }),
       'connections.redis.queue',
-      'non-empty string',
+      'is empty; give the queue a name',
     );
   });
 

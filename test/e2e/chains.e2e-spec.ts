@@ -45,7 +45,7 @@ describe('chains', () => {
     await t.bus.chain([job(Step, { name: 'payment' }), job(Step, { name: 'inventory' }), job(Step, { name: 'confirmation' })]).dispatch();
     expect(await t.manager.connection().size('{default}')).toBe(1);
     await work();
-    expect(events).toEqual(['payment@{default}', 'inventory@{default}', 'confirmation@{default}']);
+    expect(events).toEqual(['payment@default', 'inventory@default', 'confirmation@default']);
   });
 
   it('drops the rest on a failure and sends the catch job with the error', async () => {
@@ -54,13 +54,13 @@ describe('chains', () => {
       .catch(job(ChainFailed, { orderId: 5 }))
       .dispatch();
     await t.worker.run({ stopWhenEmpty: true, sleep: 0, tries: 1 });
-    expect(events).toEqual(['payment@{default}', 'catch:5:inventory failed']);
+    expect(events).toEqual(['payment@default', 'catch:5:inventory failed']);
   });
 
   it('continues after a released job only once it succeeds', async () => {
     await t.bus.chain([job(Step, { name: 'a', releaseFirst: true }), job(Step, { name: 'b' })]).dispatch();
     await work();
-    expect(events).toEqual(['a:released', 'a@{default}', 'b@{default}']);
+    expect(events).toEqual(['a:released', 'a@default', 'b@default']);
   });
 
   it("sends later jobs on the chain's queue unless they set their own", async () => {
@@ -84,7 +84,7 @@ describe('chains', () => {
       .chain([job(Step, { name: 'before' }), t.bus.batch([job(Step, { name: 'b1' }), job(Step, { name: 'b2' })]), job(Step, { name: 'after' })])
       .dispatch();
     await work();
-    expect(events).toEqual(['before@{default}', 'b1@{default}', 'b2@{default}', 'after@{default}']);
+    expect(events).toEqual(['before@default', 'b1@default', 'b2@default', 'after@default']);
   });
 
   it('does not go on after a batch in the chain was cancelled by a failure, and sends the catch', async () => {
@@ -93,6 +93,6 @@ describe('chains', () => {
       .catch(job(ChainFailed, { orderId: 1 }))
       .dispatch();
     await t.worker.run({ stopWhenEmpty: true, sleep: 0, tries: 1 });
-    expect(events).toEqual(['b2@{default}', 'catch:1:b1 failed']);
+    expect(events).toEqual(['b2@default', 'catch:1:b1 failed']);
   });
 });

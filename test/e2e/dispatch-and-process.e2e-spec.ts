@@ -45,7 +45,7 @@ describe('dispatch and process', () => {
     const reason = await t.worker.run({ queue: '{default}', stopWhenEmpty: true, sleep: 0 });
     expect(reason).toBe('empty');
     expect(seen).toEqual([
-      { data: { userId: 1, name: 'Ada' }, greeting: 'hello Ada', attempts: 1, queue: '{default}', connection: 'redis', id },
+      { data: { userId: 1, name: 'Ada' }, greeting: 'hello Ada', attempts: 1, queue: 'default', connection: 'redis', id },
     ]);
     expect(await t.manager.connection('redis').size('{default}')).toBe(0);
   });

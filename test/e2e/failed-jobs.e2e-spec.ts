@@ -44,7 +44,7 @@ describe.each<SqlKind>(['sqlite', 'pgsql', 'mysql'])('failed jobs on the %s data
     const all = await t.failed.all();
     expect(all.map((r) => r.id).sort()).toEqual([a, b].sort());
     const record = await t.failed.find(a);
-    expect(record).toMatchObject({ id: a, connection: 'redis', queue: '{default}' });
+    expect(record).toMatchObject({ id: a, connection: 'redis', queue: 'default' });
     expect(record?.exception).toContain('down for now');
     expect(record?.failedAt).toBeInstanceOf(Date);
     expect(await t.failed.ids('other')).toEqual([b]);

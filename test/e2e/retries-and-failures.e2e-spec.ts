@@ -98,7 +98,7 @@ describe('attempts, retries and failure', () => {
     expect(failedEvents[0].job.id).toBe(id);
     const record = await t.failed.find(id as string);
     expect(record).not.toBeNull();
-    expect(record?.queue).toBe('{default}');
+    expect(record?.queue).toBe('default');
     expect(record?.connection).toBe('redis');
     expect(record?.exception).toContain('boom on attempt 3');
     expect(record?.exception).toMatch(/at .*retries-and-failures/);

@@ -71,7 +71,7 @@ describe('bad input', () => {
     const garbage = byPayload((p) => p === 'this is not a job {');
     expect(garbage.exception).toContain('InvalidPayloadError');
     expect(garbage.exception).toContain('not valid JSON');
-    expect(garbage.queue).toBe('{default}');
+    expect(garbage.queue).toBe('default');
     expect(byPayload((p) => p.includes(v99)).exception).toContain('version 99, newer than this worker understands');
     expect((await t.failed.find(v99))?.id).toBe(v99);
     expect((await t.failed.find(unknown))?.exception).toContain('No job named "NoSuchJob" is registered');

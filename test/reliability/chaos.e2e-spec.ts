@@ -76,7 +76,7 @@ describe('chaos: worker processes SIGKILLed at random while they work', () => {
     const interrupted = runs.length - done.length;
     const retried = new Set(runs.filter((r) => r.attempt > 1).map((r) => r.id)).size;
     const failed = await t.failed.all();
-    const notify = await t.redis.llen(`${prefix}queues:default:notify`);
+    const notify = await t.redis.llen(`${prefix}queues:{default}:notify`);
     process.stdout.write(
       `chaos: ${JOBS} jobs, ${WORKERS} workers, ${kills} SIGKILLs (${killedWhileBusy} after the worker was running) in ${(chaosMs / 1000).toFixed(1)} s, ` +
         `${all.length} worker processes in all; ${runs.length} runs begun, ${interrupted} cut short by a kill, ${retried} jobs run again; ` +

@@ -68,7 +68,7 @@ describe('worker control: restart, pause/continue, memory, rest', () => {
 
       await t.redis.del(paused);
       await waitUntil(() => handled.length === 2, 'the job on the continued queue');
-      expect(handled[1]).toEqual({ n: 1, queue: '{default}' });
+      expect(handled[1]).toEqual({ n: 1, queue: 'default' });
     } finally {
       t.worker.stop();
       expect(await run).toBe('stopped');

@@ -25,7 +25,7 @@ describe('encrypted jobs across 3 worker processes', () => {
   const oldKey = newKey();
   const currentKey = newKey();
   const prefix = uniquePrefix('encrypted-processes');
-  const ready = `${prefix}queues:default`;
+  const ready = `${prefix}queues:{default}`;
   let t: QueueTestApp;
   /** Senders holding other keys. */
   const apps: QueueTestApp[] = [];
@@ -61,8 +61,8 @@ describe('encrypted jobs across 3 worker processes', () => {
     // Control: the same text in a plain job's data is readable through redis-cli.
     await t.bus.dispatch(OverlapJob, { key: card, ms: 0 }).onQueue('control');
 
-    const queued = await redisCliLrange(url, `${prefix}queues:parked`);
-    const control = await redisCliLrange(url, `${prefix}queues:control`);
+    const queued = await redisCliLrange(url, `${prefix}queues:{parked}`);
+    const control = await redisCliLrange(url, `${prefix}queues:{control}`);
     process.stdout.write(`redis-cli LRANGE of the encrypted job (${queued.length} bytes): ${queued.trim().slice(0, 160)}...\n`);
     expect(queued).toContain(id);
     expect(queued).toContain('"encrypted":true');
@@ -70,7 +70,7 @@ describe('encrypted jobs across 3 worker processes', () => {
     expect(queued).not.toContain('"card"');
     expect(control).toContain(card);
 
-    expect(await t.redis.lmove(`${prefix}queues:parked`, ready, 'LEFT', 'RIGHT')).toContain(id);
+    expect(await t.redis.lmove(`${prefix}queues:{parked}`, ready, 'LEFT', 'RIGHT')).toContain(id);
     await waitUntil(() => allDone([id]), 'a worker process to run the encrypted job');
     expect(await seen()).toEqual([{ card }]);
     expect(await t.failed.find(id)).toBeNull();
@@ -92,7 +92,7 @@ describe('encrypted jobs across 3 worker processes', () => {
   });
 
   it('a tampered payload, or one under a key no worker has, becomes a failed record saying it could not be decrypted; its handler never runs and the workers go on', async () => {
-    const parked = `${prefix}queues:parked`;
+    const parked = `${prefix}queues:{parked}`;
     const tampered = (await t.bus.dispatch(SecretJob, { card: secret() }).onQueue('parked')) as string;
     const raw = (await t.redis.lindex(parked, 0)) as string;
     const data = (JSON.parse(raw) as { data: string }).data;

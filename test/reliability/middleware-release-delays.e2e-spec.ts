@@ -15,7 +15,7 @@ const SLACK = 0.25;
 
 /**
  * Every shipped middleware's release delay, as SEMANTICS.md gives it, read end to end: a worker process runs the job,
- * its middleware releases it, and the job's score in `{prefix}queues:default:delayed` minus the server time right
+ * its middleware releases it, and the job's score in `{prefix}queues:{default}:delayed` minus the server time right
  * after the middleware (recorded by the fixture's ReleaseProbe) is the delay the worker applied.
  */
 describe('middleware release delays, observed in the delayed set behind real worker processes', () => {

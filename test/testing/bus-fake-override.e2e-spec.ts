@@ -51,7 +51,7 @@ describe('overrideProvider(Bus).useClass(BusFake)', () => {
       bus.assertDispatched(SendWelcomeEmail, (data) => data.userId === user.id);
       bus.assertDispatchedTimes(SendWelcomeEmail, 1);
       expect(() => bus.assertDispatched(SendWelcomeEmail, (data) => data.userId === user.id + 1)).toThrow(
-        'Dispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:{default}',
+        'Dispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:default',
       );
       expect(await moduleRef.get(QueueManager).connection().size('{default}')).toBe(0);
     } finally {

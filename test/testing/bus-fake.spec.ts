@@ -28,7 +28,7 @@ describe('BusFake', () => {
       expect(await manager.connection('redis-priority').size('transactional')).toBe(0);
       expect(handled).toEqual([]);
       expect(bus.dispatched(SendWelcomeEmail)).toEqual([
-        { id, jobClass: SendWelcomeEmail, data: { userId: 1 }, queue: '{default}', connection: 'redis', delay: null, chain: null },
+        { id, jobClass: SendWelcomeEmail, data: { userId: 1 }, queue: 'default', connection: 'redis', delay: null, chain: null },
       ]);
     });
 
@@ -89,7 +89,7 @@ describe('BusFake', () => {
       await bus.dispatch(SendWelcomeEmail, { userId: 2 });
       bus.assertDispatched(SendWelcomeEmail);
       bus.assertDispatched(SendWelcomeEmail, (data) => data.userId === 2);
-      bus.assertDispatched(SendWelcomeEmail, (_data, record) => record.queue === '{default}');
+      bus.assertDispatched(SendWelcomeEmail, (_data, record) => record.queue === 'default');
       bus.assertDispatched(SendWelcomeEmail, 2);
     });
 
@@ -115,7 +115,7 @@ describe('BusFake', () => {
       const error = failure(() => bus.assertDispatched(SendWelcomeEmail, (data) => data.userId === 2));
       expect(error.message).toBe(
         'Expected SendWelcomeEmail to be dispatched matching the predicate, but none of its 1 dispatch matched.\n' +
-          'Dispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:{default} delayed 10s',
+          'Dispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:default delayed 10s',
       );
     });
 
@@ -165,7 +165,7 @@ describe('BusFake', () => {
       await bus.dispatchSync(SendWelcomeEmail, { userId: 2 });
       expect(failure(() => bus.assertNotDispatched(SendWelcomeEmail)).message).toBe(
         'Expected SendWelcomeEmail not to be dispatched, but it was dispatched 2 times:\n' +
-          '  - SendWelcomeEmail {"userId":1} on redis:{default}\n' +
+          '  - SendWelcomeEmail {"userId":1} on redis:default\n' +
           '  - SendWelcomeEmail {"userId":2} (dispatchSync)',
       );
       expect(failure(() => bus.assertNotDispatched(SendWelcomeEmail, (d) => d.userId === 2)).message).toBe(
@@ -203,7 +203,7 @@ describe('BusFake', () => {
     it('fails saying where the jobs went instead', async () => {
       await bus.dispatch(SendWelcomeEmail, { userId: 1 });
       expect(failure(() => bus.assertDispatchedOn('emails', SendWelcomeEmail)).message).toBe(
-        'Expected SendWelcomeEmail to be dispatched on queue "emails", but it was not.\nDispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:{default}',
+        'Expected SendWelcomeEmail to be dispatched on queue "emails", but it was not.\nDispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:default',
       );
       await bus.dispatch(SendWelcomeEmail, { userId: 2 }).onQueue('emails');
       expect(failure(() => bus.assertDispatchedOn('emails', SendWelcomeEmail, (d) => d.userId === 1)).message.split('\n')[0]).toBe(
@@ -223,7 +223,7 @@ describe('BusFake', () => {
     it('fails when the job was only queued, or a different number of times', async () => {
       await bus.dispatch(SendWelcomeEmail, { userId: 1 });
       expect(failure(() => bus.assertDispatchedSync(SendWelcomeEmail)).message).toBe(
-        'Expected SendWelcomeEmail to be dispatched with dispatchSync, but it was not.\nDispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:{default}',
+        'Expected SendWelcomeEmail to be dispatched with dispatchSync, but it was not.\nDispatched instead:\n  - SendWelcomeEmail {"userId":1} on redis:default',
       );
       expect(failure(() => bus.assertDispatchedSync(SendWelcomeEmail, 2)).message.split('\n')[0]).toBe(
         'Expected SendWelcomeEmail to be dispatched with dispatchSync 2 times, but it was 0 times.',

@@ -6,6 +6,7 @@ import { CliError } from '../cli.errors';
 import { firstLine, formatTime, table } from '../format';
 import { describeFailedStore } from '../describe';
 import { nonNegativeNumber } from '../parsers';
+import { sameQueue } from '../../config/queue-names';
 
 /** The job name a failed record's payload carries (its display name when it has one). */
 export function jobNameOf(record: FailedJobRecord): string {
@@ -61,7 +62,7 @@ export function registerFailedCommands(program: Command, ctx: CliContext): void 
       for (const id of ids) {
         const record = await failed.find(id);
         if (!record) missing.push(id);
-        else if (flags.queue && record.queue !== flags.queue) ctx.out(`Skipped failed job ${id}: it failed on queue "${record.queue}", not "${flags.queue}".`);
+        else if (flags.queue && !sameQueue(record.queue, flags.queue)) ctx.out(`Skipped failed job ${id}: it failed on queue "${record.queue}", not "${flags.queue}".`);
         else wanted.push(id);
       }
       const retried = wanted.length ? await failed.retry(wanted) : [];

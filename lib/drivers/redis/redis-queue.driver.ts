@@ -3,6 +3,7 @@ import type { QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.inter
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
 import { queueKeys, QueueKeys } from './queue-keys';
+import { LegacyQueueDrain } from './legacy-drain';
 import { sendScript } from './script-sender';
 
 const script = (name: string) => new LuaScript(join(__dirname, 'scripts', `${name}.lua`));
@@ -51,6 +52,7 @@ export class RedisQueueDriver implements QueueDriver {
   private readonly client: RedisClient;
   private readonly cluster: boolean;
   private readonly keyCache = new Map<string, QueueKeys>();
+  private readonly legacy: LegacyQueueDrain;
   private blocking: RedisClient | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
   private pendingPops: Map<string, PendingPops> | null = null;
@@ -64,6 +66,7 @@ export class RedisQueueDriver implements QueueDriver {
     this.blockFor = options.blockFor;
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
+    this.legacy = new LegacyQueueDrain(this.client, options.prefix, this.cluster);
   }
 
   keys(queue: string): QueueKeys {
@@ -137,6 +140,8 @@ export class RedisQueueDriver implements QueueDriver {
    */
   pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
     if (queues.length === 0 || count <= 0) return ack ? this.ack(ack).then(() => []) : Promise.resolve([]);
+    const draining = this.legacy.before(queues);
+    if (draining) return draining.then(() => this.pop(queues, count, ack));
     if (this.cluster) return this.popOnCluster(queues, count, ack);
     let pending = this.pendingPops;
     if (!pending) {
@@ -253,12 +258,14 @@ export class RedisQueueDriver implements QueueDriver {
   }
 
   async sizes(queue: string): Promise<QueueSizes> {
+    await this.legacy.before([queue]);
     const k = this.keys(queue);
     const [ready, delayed, reserved] = await SCRIPTS.size.run<number[]>(this.client, [k.ready, k.delayed, k.reserved], []);
     return { ready, delayed, reserved };
   }
 
   async clear(queue: string): Promise<number> {
+    await this.legacy.before([queue], true);
     const k = this.keys(queue);
     return SCRIPTS.clear.run<number>(this.client, [k.ready, k.delayed, k.reserved, k.notify], []);
   }

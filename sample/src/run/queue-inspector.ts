@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import type { JobPayload } from '../../../lib';
+import { queueKeys } from '../../../lib/drivers/redis/queue-keys';
 import { SAMPLE_SETTINGS, SampleSettings } from '../config/sample-settings';
 
 export interface WaitingJob {
@@ -34,7 +35,7 @@ export class QueueInspector implements OnApplicationShutdown {
     const now = Number(seconds) + Number(micros) / 1e6;
     const out: WaitingJob[] = [];
     for (const queue of queues) {
-      const entries = await this.redis.zrange(`${this.prefix}queues:${queue}:delayed`, '0', '-1', 'WITHSCORES');
+      const entries = await this.redis.zrange(queueKeys(this.prefix, queue).delayed, '0', '-1', 'WITHSCORES');
       for (let i = 0; i < entries.length; i += 2) {
         const payload = JSON.parse(entries[i]) as JobPayload;
         out.push({

@@ -50,7 +50,7 @@ export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: 
 
 /** Jobs held by a queue, key by key: ready list, delayed and reserved sets. */
 export async function heldJobs(t: QueueTestApp, queue = 'default'): Promise<{ ready: number; delayed: number; reserved: number }> {
-  const base = `${t.prefix}queues:${queue}`;
+  const base = `${t.prefix}queues:{${queue}}`;
   const [ready, delayed, reserved] = await Promise.all([t.redis.llen(base), t.redis.zcard(`${base}:delayed`), t.redis.zcard(`${base}:reserved`)]);
   return { ready, delayed, reserved };
 }

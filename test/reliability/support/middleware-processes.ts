@@ -102,7 +102,7 @@ export interface DelayedJob {
 }
 
 export async function delayedJobs(t: QueueTestApp, queue = 'default'): Promise<DelayedJob[]> {
-  const flat = await t.redis.zrange(`${t.prefix}queues:${queue}:delayed`, 0, '-1', 'WITHSCORES');
+  const flat = await t.redis.zrange(`${t.prefix}queues:{${queue}}:delayed`, 0, '-1', 'WITHSCORES');
   const out: DelayedJob[] = [];
   for (let i = 0; i < flat.length; i += 2) {
     const payload = JSON.parse(flat[i]) as { uuid: string; attempts?: number };
