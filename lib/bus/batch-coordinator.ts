@@ -12,6 +12,7 @@ import { BatchFinished } from '../events/queue-event.classes';
 import { QueueError } from '../errors';
 import { JobDispatcher, DispatchRequest } from './job-dispatcher';
 import { JobDescriptor } from './job-descriptor';
+import { dispatchError, isUnknownOutcome } from './dispatch-error';
 
 /** Where a chain goes on: its remaining links, catch, and default connection and queue. */
 export interface ChainContext {
@@ -71,7 +72,12 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
       chain: chain.chain?.length ? chain.chain : undefined,
       chainCatch: chain.chainCatch,
     };
-    const record = await this.repository.store({ id: uuidv7(), name: link.name, options: stripUndefined(options), createdAt: new Date() });
+    let record: BatchRecord;
+    try {
+      record = await this.repository.store({ id: uuidv7(), name: link.name, options: stripUndefined(options), createdAt: new Date() });
+    } catch (error) {
+      throw dispatchError(error, `Could not store the batch "${link.name}"`, []);
+    }
     try {
       if (link.jobs.length === 0) {
         await this.repository.markAsFinished(record.id);
@@ -81,13 +87,14 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
         await this.addJobs(record, link.jobs);
       }
     } catch (error) {
-      await this.repository.delete(record.id).catch(() => undefined);
-      throw error;
+      // Jobs that may be queued keep their batch; when none was sent, the batch goes too (all or nothing).
+      if (!isUnknownOutcome(error)) await this.repository.delete(record.id).catch(() => undefined);
+      throw dispatchError(error, `Could not dispatch the batch "${link.name}" (${record.id})`, []);
     }
     return (await this.find(record.id)) as Batch;
   }
 
-  /** Batch.add(): raises the totals, then pushes the jobs (a nested array is a chain; each of its jobs counts). */
+  /** Batch.add(): raises the totals, then pushes the jobs, all or none (the totals go back down when none was sent) (a nested array is a chain; each of its jobs counts). */
   async addJobs(batch: BatchRecord, jobs: unknown[]): Promise<void> {
     const describe = (j: unknown): DescriptorPayload => {
       if (j instanceof JobDescriptor) return this.dispatcher.describe(j);
@@ -97,7 +104,6 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
     const links = jobs.map((entry) => (Array.isArray(entry) ? entry.map(describe) : describe(entry)));
     const total = links.reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
     if (total === 0) return;
-    await this.repository.incrementTotalJobs(batch.id, total);
     const requests: DispatchRequest[] = [];
     for (const link of links) {
       const [first, ...rest] = Array.isArray(link) ? link : [link];
@@ -112,7 +118,18 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
         }),
       );
     }
-    await this.dispatcher.dispatchMany(requests);
+    try {
+      await this.repository.incrementTotalJobs(batch.id, total);
+    } catch (error) {
+      throw dispatchError(error, `Could not add ${total} jobs to the batch ${batch.id}`, []);
+    }
+    try {
+      await this.dispatcher.dispatchMany(requests);
+    } catch (error) {
+      // None was sent: the totals go back down, so the batch can still finish. (Unknown: they may run, keep them.)
+      if (!isUnknownOutcome(error)) await this.repository.incrementTotalJobs(batch.id, -total).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Sends the next link of a chain: a job, or a batch that continues the chain when it finishes. */

@@ -71,7 +71,7 @@ export class JobOutcomes {
         await fn();
       } catch (e) {
         const err = toError(e);
-        this.logger.error(`${what} of ${job.name} (${job.id}) threw: ${err.message}`, err.stack);
+        this.logger.error(`${what} of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) threw: ${err.message}`, err.stack);
       }
     };
     if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));
