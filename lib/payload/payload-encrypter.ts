@@ -42,7 +42,11 @@ export class PayloadEncrypter {
    */
   dataOf(payload: JobPayload): unknown {
     const where = `${payload.job} (${payload.uuid})`;
-    for (const link of linksOf(payload)) this.assertLinkEncrypted(link, where);
+    for (const link of linksOf(payload)) {
+      this.assertLinkEncrypted(link, where);
+      // A link whose ciphertext does not decrypt here (copied from elsewhere) fails the job before it runs.
+      if (link.encrypted) this.linkDataOf(link);
+    }
     if (!payload.encrypted) {
       if (this.isEncryptedJob(payload.job)) {
         throw new InvalidPayloadError(`${where} is an encrypted job, but the data of this payload is plain text: refused. Dispatch it through the Bus.`);

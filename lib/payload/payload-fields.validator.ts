@@ -52,6 +52,8 @@ function kind(value: unknown): string {
       return String(value);
     case 'string':
       return 'a string';
+    case 'undefined':
+      return 'nothing';
     default:
       return `a${typeof value === 'object' ? 'n' : ''} ${typeof value}`;
   }
