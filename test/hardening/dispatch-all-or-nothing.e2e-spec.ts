@@ -58,6 +58,8 @@ describe('dispatchMany and batch creation are all or nothing at Redis maxmemory'
 
     expect(error).toBeInstanceOf(QueueError);
     expect(String(error)).toMatch(/OOM.*Nothing was queued/s);
+    await expect(t.bus.dispatch(Filler, { text, n: 0 })).rejects.toBeInstanceOf(QueueError);
+    await expect(t.bus.chain([job(Filler, { text, n: 0 })]).dispatch()).rejects.toBeInstanceOf(QueueError);
     expect(await admin.llen(`${t.prefix}queues:{default}`)).toBe(0);
   });
 
