@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { BatchRepository } from '../batches/batch-repository.token';
 import type { BatchOptions, BatchRecord } from '../batches/batch-repository.interface';
@@ -9,7 +9,7 @@ import type { BatchHooks } from '../worker/batch-hooks';
 import type { BatchLinkPayload, CausePayload, DescriptorPayload } from '../payload/payload.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { BatchFinished } from '../events/queue-event.classes';
-import { QueueError } from '../errors';
+import { InvalidPayloadError, QueueError } from '../errors';
 import { JobDispatcher, DispatchRequest } from './job-dispatcher';
 import { JobDescriptor } from './job-descriptor';
 import { dispatchError, isUnknownOutcome } from './dispatch-error';
@@ -31,6 +31,7 @@ export interface ChainContext {
 @Injectable()
 export class BatchCoordinator implements BatchHost, BatchHooks {
   private readonly tracker: BatchTracker;
+  private readonly logger = new Logger('nestjs-queue');
 
   constructor(
     readonly repository: BatchRepository,
@@ -159,7 +160,16 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
     }
     const list = o[which] ?? [];
     for (const descriptor of list) {
-      await this.dispatcher.dispatch(this.dispatcher.requestFor(descriptor, { ...defaults, batchId: batch.id, batchCallback: true, cause }));
+      let request: DispatchRequest;
+      try {
+        request = this.dispatcher.requestFor(descriptor, { ...defaults, batchId: batch.id, batchCallback: true, cause });
+      } catch (refused) {
+        // A callback that can never be sent (refused plain data, unknown class without options): say so, go on.
+        if (!(refused instanceof InvalidPayloadError)) throw refused;
+        this.logger.error(`The ${which} callback ${descriptor.job} of batch ${batch.id} could not be sent: ${refused.message}`);
+        continue;
+      }
+      await this.dispatcher.dispatch(request);
     }
   }
 }

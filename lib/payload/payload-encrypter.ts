@@ -95,7 +95,8 @@ export class PayloadEncrypter {
       }
     }
     throw new InvalidPayloadError(
-      `The data of ${what} could not be decrypted: it was tampered with, copied from another job, or encrypted with a key this worker does not have.`,
+      `The data of ${owner.name} could not be decrypted: it was tampered with, or was encrypted with a key this worker does not have. ` +
+        `(Id ${owner.id}; ciphertext copied from another job does not decrypt either.)`,
     );
   }
 }
