@@ -74,4 +74,18 @@ describe('chain links and batch callbacks are handed off by registered name', ()
     await front.worker.run({ queue: 'next', stopWhenEmpty: true, sleep: 0, maxTime: 20 });
     await waitUntil(() => seen.includes(`batch done ok batch=${batch.id}`), 'the then callback ran in front');
   });
+
+  it('moves a job whose next link cannot be sent from here to the failed jobs once, instead of running it again', async () => {
+    // A link written without its class's options (by an earlier version), for a class this worker lacks.
+    const id = '0190f2a4-0000-7000-8000-00000000abcd';
+    await back.redis.rpush(`${back.prefix}queues:first`, JSON.stringify({ v: 1, uuid: id, job: 'First', data: { n: 5 }, chain: [{ job: 'Next', data: { n: 6 } }] }));
+
+    expect(await back.worker.run({ queue: 'first', stopWhenEmpty: true, sleep: 0, maxTime: 20 })).toBe('empty');
+
+    expect(seen).toEqual(['first 5']);
+    const record = await back.failed.find(id);
+    expect(record?.exception).toContain('No job named "Next" is registered in this process');
+    expect(JSON.parse(record?.payload ?? '{}')).toMatchObject({ uuid: id, job: 'First', chain: [{ job: 'Next' }] });
+    expect(await back.manager.connection().sizes('first')).toEqual({ ready: 0, delayed: 0, reserved: 0 });
+  });
 });
