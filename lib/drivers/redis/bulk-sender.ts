@@ -50,14 +50,22 @@ export class BulkSender {
     if (this.cluster) {
       let missing = 0;
       for (const [, group] of this.byQueue(jobs, sent)) missing += await this.unsendGroup(group.jobs, group.sent);
+      await this.releaseLocks(jobs.filter((job, i) => sent[i] && job.unique));
       return missing;
     }
     return this.unsendGroup(jobs, sent);
   }
 
+  /** One unsend-all call; on a cluster without the locks (other slots), which releaseLocks frees. */
   private async unsendGroup(jobs: readonly OutgoingJob[], sent: readonly boolean[]): Promise<number> {
-    const { keys, args } = this.sendArgs(jobs, sent);
+    const { keys, args } = this.sendArgs(jobs, sent, !this.cluster);
     return sendScript<number>(this.client, SCRIPTS.unsendAll, keys, args);
+  }
+
+  private async releaseLocks(jobs: readonly OutgoingJob[]): Promise<void> {
+    for (const job of jobs) {
+      if (job.unique) await this.client.eval(RELEASE_IF_OWNER, 1, job.unique.key, job.uuid).catch(() => undefined);
+    }
   }
 
   /** KEYS and ARGV of send-all.lua / unsend-all.lua. */
@@ -121,7 +129,7 @@ export class BulkSender {
       }
     } catch (error) {
       for (const group of done) await this.unsendGroup(group.jobs, group.sent).catch(() => undefined);
-      for (const job of locked) await this.client.eval(RELEASE_IF_OWNER, 1, (job.unique as { key: string }).key, job.uuid).catch(() => undefined);
+      await this.releaseLocks(locked);
       throw error;
     }
     return flags;
