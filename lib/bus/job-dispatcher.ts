@@ -10,7 +10,7 @@ import { PayloadEncrypter } from '../payload/payload-encrypter';
 import { BOUND_ENCRYPTION_VERSION, CausePayload, DescriptorPayload, JobPayload, PLAIN_PAYLOAD_VERSION } from '../payload/payload.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobQueued } from '../events/queue-event.classes';
-import { PayloadTooLargeError, QueueError } from '../errors';
+import { DispatchFailedError, PayloadTooLargeError, QueueError } from '../errors';
 import { OutgoingJob, RedisQueueDriver } from '../drivers/redis/redis-queue.driver';
 import { JobDescriptor } from './job-descriptor';
 import { describeOptions, JobSpec, specFor } from './job-spec';
@@ -112,9 +112,14 @@ export class JobDispatcher {
       } catch (error) {
         const missing = await this.takeBack(sent);
         const unknown = isUnknownOutcome(error);
-        const taken = missing > 0 ? ` ${missing} job${missing === 1 ? '' : 's'} sent to another Redis server had already been taken by a worker and could not be taken back.` : '';
-        const others = sent.length ? ` The jobs already sent to other Redis servers were taken back.${taken}` : '';
-        throw dispatchError(error, `${what}${others}`, unknown ? group.jobs.map((j) => j.uuid) : prepared.map((p) => p.uuid));
+        const ids = unknown ? group.jobs.map((j) => j.uuid) : prepared.map((p) => p.uuid);
+        if (missing > 0 && !unknown && !(error instanceof QueueError)) {
+          throw new DispatchFailedError(what, ids, error,
+            `${missing} job${missing === 1 ? '' : 's'} already sent to another Redis server had been taken by a worker before ` +
+              `${missing === 1 ? 'it' : 'they'} could be taken back, and may run; the rest of the call was taken back.`);
+        }
+        const others = sent.length ? ` (the jobs already sent to other Redis servers were taken back)` : '';
+        throw dispatchError(error, `${what}${others}`, ids);
       }
       flags.forEach((ok, k) => ok || (ids[group.index[k]] = null));
       sent.push({ driver: group.driver, jobs: group.jobs, flags });
