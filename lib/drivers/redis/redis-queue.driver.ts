@@ -19,7 +19,6 @@ const SCRIPTS = {
   clear: script('clear'),
 };
 
-
 /** Most payloads one script call carries (Lua's unpack has a limit near 8000). */
 const PUSH_CHUNK = 1000;
 
