@@ -14,31 +14,31 @@ export function assertPayloadFields(p: JobPayload): void {
   };
   const check = new FieldCheck(bad);
   check.count('attempts', p.attempts);
-  check.optional('displayName', p.displayName, (v) => check.text('displayName', v));
-  check.optional('maxTries', p.maxTries, (v) => check.count('maxTries', v));
-  check.optional('maxExceptions', p.maxExceptions, (v) => check.count('maxExceptions', v));
-  check.optional('backoff', p.backoff, (v) => check.seconds('backoff', v));
-  check.optional('timeout', p.timeout, (v) => check.duration('timeout', v));
-  check.optional('failOnTimeout', p.failOnTimeout, (v) => check.flag('failOnTimeout', v));
-  check.optional('retryUntil', p.retryUntil, (v) => check.time('retryUntil', v));
-  check.optional('createdAt', p.createdAt, (v) => check.time('createdAt', v));
-  check.optional('delay', p.delay, (v) => check.finite('delay', v));
-  check.optional('batchId', p.batchId, (v) => check.text('batchId', v));
-  check.optional('chain', p.chain, (v) => check.links('chain', v));
-  check.optional('chainCatch', p.chainCatch, (v) => check.link('chainCatch', v));
-  check.optional('chainConnection', p.chainConnection, (v) => check.text('chainConnection', v));
-  check.optional('chainQueue', p.chainQueue, (v) => check.text('chainQueue', v));
-  check.optional('tags', p.tags, (v) => check.texts('tags', v));
-  check.optional('encrypted', p.encrypted, (v) => check.flag('encrypted', v));
-  check.optional('uniqueKey', p.uniqueKey, (v) => check.text('uniqueKey', v));
-  check.optional('uniqueUntil', p.uniqueUntil, (v) => v === 'processing' || bad('uniqueUntil', `must be "processing", got ${kind(v)}`));
-  check.optional('deleteWhenMissing', p.deleteWhenMissing, (v) => check.flag('deleteWhenMissing', v));
-  check.optional('batchCallback', p.batchCallback, (v) => check.flag('batchCallback', v));
-  check.optional('cause', p.cause, (v) => {
-    const c = check.object('cause', v);
+  if (p.displayName !== undefined) check.text('displayName', p.displayName);
+  if (p.maxTries !== undefined) check.count('maxTries', p.maxTries);
+  if (p.maxExceptions !== undefined) check.count('maxExceptions', p.maxExceptions);
+  if (p.backoff !== undefined) check.seconds('backoff', p.backoff);
+  if (p.timeout !== undefined) check.duration('timeout', p.timeout);
+  if (p.failOnTimeout !== undefined) check.flag('failOnTimeout', p.failOnTimeout);
+  if (p.retryUntil !== undefined) check.time('retryUntil', p.retryUntil);
+  if (p.createdAt !== undefined) check.time('createdAt', p.createdAt);
+  if (p.delay !== undefined) check.finite('delay', p.delay);
+  if (p.batchId !== undefined) check.text('batchId', p.batchId);
+  if (p.chain !== undefined) check.links('chain', p.chain);
+  if (p.chainCatch !== undefined) check.link('chainCatch', p.chainCatch);
+  if (p.chainConnection !== undefined) check.text('chainConnection', p.chainConnection);
+  if (p.chainQueue !== undefined) check.text('chainQueue', p.chainQueue);
+  if (p.tags !== undefined) check.texts('tags', p.tags);
+  if (p.encrypted !== undefined) check.flag('encrypted', p.encrypted);
+  if (p.uniqueKey !== undefined) check.text('uniqueKey', p.uniqueKey);
+  if (p.uniqueUntil !== undefined && p.uniqueUntil !== 'processing') bad('uniqueUntil', `must be "processing", got ${kind(p.uniqueUntil)}`);
+  if (p.deleteWhenMissing !== undefined) check.flag('deleteWhenMissing', p.deleteWhenMissing);
+  if (p.batchCallback !== undefined) check.flag('batchCallback', p.batchCallback);
+  if (p.cause !== undefined) {
+    const c = check.object('cause', p.cause);
     check.string('cause.name', c.name);
     check.string('cause.message', c.message);
-  });
+  }
   if (p.encrypted && typeof p.data !== 'string') bad('data', 'is marked encrypted but is not a string of ciphertext');
 }
 
@@ -61,10 +61,6 @@ function kind(value: unknown): string {
 
 class FieldCheck {
   constructor(private readonly bad: (field: string, problem: string) => never) {}
-
-  optional<T>(_field: string, value: T | undefined, then: (value: T) => unknown): void {
-    if (value !== undefined) then(value);
-  }
 
   /** A whole number ≥ 0 (attempts, tries, exceptions). */
   count(field: string, v: unknown): void {
