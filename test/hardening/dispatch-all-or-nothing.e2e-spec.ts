@@ -43,16 +43,16 @@ describe('dispatchMany and batch creation are all or nothing at Redis maxmemory'
     await t.close();
   });
 
-  /** Sets maxmemory to what the server uses now plus `headroom` bytes (0: full already). */
+  /** Sets maxmemory to what the server uses now plus `headroom` bytes (negative: full already). */
   async function limitMemory(headroom: number): Promise<void> {
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
     const info = await admin.info('memory');
     const used = Number(/used_memory:(\d+)/.exec(info)?.[1]);
     await admin.config('SET', 'maxmemory', String(Math.max(1, used + headroom)));
-    await admin.config('SET', 'maxmemory-policy', 'noeviction');
   }
 
   it('refuses a dispatchMany on a full Redis with a QueueError and queues none of it', async () => {
-    await limitMemory(0);
+    await limitMemory(-64 * 1024);
 
     const error = await t.bus.dispatchMany(fillers()).catch((e: unknown) => e);
 
@@ -82,7 +82,7 @@ describe('dispatchMany and batch creation are all or nothing at Redis maxmemory'
   });
 
   it('refuses a batch on a full Redis with a QueueError, leaving no batch and no job', async () => {
-    await limitMemory(0);
+    await limitMemory(-64 * 1024);
 
     const error = await t.bus.batch([job(Filler, { text, n: 1 })]).dispatch().catch((e: unknown) => e);
 
