@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { BatchRepository } from '../batches/batch-repository.token';
 import type { BatchOptions, BatchRecord } from '../batches/batch-repository.interface';
@@ -9,9 +9,10 @@ import type { BatchHooks } from '../worker/batch-hooks';
 import type { BatchLinkPayload, CausePayload, DescriptorPayload } from '../payload/payload.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { BatchFinished } from '../events/queue-event.classes';
-import { QueueError } from '../errors';
+import { InvalidPayloadError, QueueError } from '../errors';
 import { JobDispatcher, DispatchRequest } from './job-dispatcher';
 import { JobDescriptor } from './job-descriptor';
+import { dispatchError, isUnknownOutcome } from './dispatch-error';
 
 /** Where a chain goes on: its remaining links, catch, and default connection and queue. */
 export interface ChainContext {
@@ -30,6 +31,7 @@ export interface ChainContext {
 @Injectable()
 export class BatchCoordinator implements BatchHost, BatchHooks {
   private readonly tracker: BatchTracker;
+  private readonly logger = new Logger('nestjs-queue');
 
   constructor(
     readonly repository: BatchRepository,
@@ -71,7 +73,12 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
       chain: chain.chain?.length ? chain.chain : undefined,
       chainCatch: chain.chainCatch,
     };
-    const record = await this.repository.store({ id: uuidv7(), name: link.name, options: stripUndefined(options), createdAt: new Date() });
+    let record: BatchRecord;
+    try {
+      record = await this.repository.store({ id: uuidv7(), name: link.name, options: stripUndefined(options), createdAt: new Date() });
+    } catch (error) {
+      throw dispatchError(error, `Could not store the batch "${link.name}"`, []);
+    }
     try {
       if (link.jobs.length === 0) {
         await this.repository.markAsFinished(record.id);
@@ -81,13 +88,14 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
         await this.addJobs(record, link.jobs);
       }
     } catch (error) {
-      await this.repository.delete(record.id).catch(() => undefined);
-      throw error;
+      // Jobs that may be queued keep their batch; when none was sent, the batch goes too (all or nothing).
+      if (!isUnknownOutcome(error)) await this.repository.delete(record.id).catch(() => undefined);
+      throw dispatchError(error, `Could not dispatch the batch "${link.name}" (${record.id})`, []);
     }
     return (await this.find(record.id)) as Batch;
   }
 
-  /** Batch.add(): raises the totals, then pushes the jobs (a nested array is a chain; each of its jobs counts). */
+  /** Batch.add(): raises the totals, then pushes the jobs, all or none (the totals go back down when none was sent) (a nested array is a chain; each of its jobs counts). */
   async addJobs(batch: BatchRecord, jobs: unknown[]): Promise<void> {
     const describe = (j: unknown): DescriptorPayload => {
       if (j instanceof JobDescriptor) return this.dispatcher.describe(j);
@@ -97,7 +105,6 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
     const links = jobs.map((entry) => (Array.isArray(entry) ? entry.map(describe) : describe(entry)));
     const total = links.reduce<number>((n, l) => n + (Array.isArray(l) ? l.length : 1), 0);
     if (total === 0) return;
-    await this.repository.incrementTotalJobs(batch.id, total);
     const requests: DispatchRequest[] = [];
     for (const link of links) {
       const [first, ...rest] = Array.isArray(link) ? link : [link];
@@ -112,7 +119,18 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
         }),
       );
     }
-    await this.dispatcher.dispatchMany(requests);
+    try {
+      await this.repository.incrementTotalJobs(batch.id, total);
+    } catch (error) {
+      throw dispatchError(error, `Could not add ${total} jobs to the batch ${batch.id}`, []);
+    }
+    try {
+      await this.dispatcher.dispatchMany(requests);
+    } catch (error) {
+      // None was sent: the totals go back down, so the batch can still finish. (Unknown: they may run, keep them.)
+      if (!isUnknownOutcome(error)) await this.repository.incrementTotalJobs(batch.id, -total).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Sends the next link of a chain: a job, or a batch that continues the chain when it finishes. */
@@ -142,7 +160,16 @@ export class BatchCoordinator implements BatchHost, BatchHooks {
     }
     const list = o[which] ?? [];
     for (const descriptor of list) {
-      await this.dispatcher.dispatch(this.dispatcher.requestFor(descriptor, { ...defaults, batchId: batch.id, batchCallback: true, cause }));
+      let request: DispatchRequest;
+      try {
+        request = this.dispatcher.requestFor(descriptor, { ...defaults, batchId: batch.id, batchCallback: true, cause });
+      } catch (refused) {
+        // A callback that can never be sent (refused plain data, unknown class without options): say so, go on.
+        if (!(refused instanceof InvalidPayloadError)) throw refused;
+        this.logger.error(`The ${which} callback ${descriptor.job} of batch ${batch.id} could not be sent: ${refused.message}`);
+        continue;
+      }
+      await this.dispatcher.dispatch(request);
     }
   }
 }

@@ -4,20 +4,23 @@ import { QUEUE_CONFIG } from '../queue.constants';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import { QueueManager } from '../drivers/queue-manager';
 import { JobRegistry } from '../registry/job.registry';
-import type { JobDefinition } from '../registry/job-definition';
 import { assertPlainJson } from '../payload/json-data.validator';
 import { queueName } from '../config/queue-names';
 import { encodePayload, decodePayload } from '../payload/payload.codec';
 import { PayloadEncrypter } from '../payload/payload-encrypter';
-import { CausePayload, DescriptorPayload, JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
+import { BOUND_ENCRYPTION_VERSION, CausePayload, DescriptorPayload, JobPayload, PLAIN_PAYLOAD_VERSION } from '../payload/payload.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobQueued } from '../events/queue-event.classes';
-import { InvalidPayloadError, PayloadTooLargeError, QueueConnectionError, QueueError } from '../errors';
+import { DispatchFailedError, PayloadTooLargeError, QueueError } from '../errors';
+import { OutgoingJob, RedisQueueDriver } from '../drivers/redis/redis-queue.driver';
 import { JobDescriptor } from './job-descriptor';
+import { describeOptions, JobSpec, specFor } from './job-spec';
+import { dispatchError, isUnknownOutcome } from './dispatch-error';
 
 /** Where and how one job is sent. */
 export interface DispatchRequest {
-  definition: JobDefinition;
+  /** The job's registered definition, or the options a chain link carries for a class this process lacks. */
+  definition: JobSpec;
   data: unknown;
   connection?: string;
   queue?: string;
@@ -36,7 +39,8 @@ interface Prepared {
   uuid: string;
   connection: string;
   queue: string;
-  delay: number;
+  /** Seconds; undefined when no delay was asked for (a delay of 0 or less still goes through the delayed set). */
+  delay?: number;
   encoded: string;
   uniqueKey?: string;
   uniqueFor?: number;
@@ -57,7 +61,7 @@ export class JobDispatcher {
     private readonly registry: JobRegistry,
     private readonly events: QueueEvents,
   ) {
-    this.encrypter = new PayloadEncrypter(config.keys);
+    this.encrypter = new PayloadEncrypter(config.keys, (name) => registry.byJobName(name)?.options.encrypted === true);
   }
 
   /** Sends one job; resolves to its id, or null when its unique lock is held. */
@@ -67,7 +71,7 @@ export class JobDispatcher {
     try {
       sent = await this.send(prepared);
     } catch (error) {
-      throw this.wrap(error, `Could not dispatch ${prepared.name} to ${prepared.connection}:${prepared.queue}`);
+      throw dispatchError(error, `Could not dispatch ${prepared.name} to ${prepared.connection}:${prepared.queue}`, [prepared.uuid]);
     }
     if (!sent) return null;
     await this.queued(prepared);
@@ -75,29 +79,58 @@ export class JobDispatcher {
   }
 
   /**
-   * Sends many jobs. Those bound for the same connection and queue, without delay or unique lock, share one
-   * round trip; the others are sent one by one.
+   * Sends many jobs, all or nothing: the jobs bound for one Redis server go in one script call (every queue,
+   * delay and unique lock of them in one step); when a later server fails, what went to the earlier ones is taken
+   * back. Resolves to their ids in order (null where a unique job's lock was held). Jobs for a sync connection
+   * run last, one by one, once everything else is queued.
    */
   async dispatchMany(requests: DispatchRequest[]): Promise<(string | null)[]> {
     const prepared = requests.map((r) => this.prepare(r));
     const ids: (string | null)[] = prepared.map((p) => p.uuid);
-    const groups = new Map<string, Prepared[]>();
-    const single: Promise<void>[] = [];
+    const servers = new Map<string, { driver: RedisQueueDriver; index: number[]; jobs: OutgoingJob[] }>();
+    const inline: number[] = [];
     prepared.forEach((p, i) => {
-      if (p.uniqueKey || p.delay > 0 || this.manager.settings(p.connection).driver === 'sync') {
-        single.push(this.send(p).then((sent) => void (sent || (ids[i] = null))));
+      const settings = this.manager.settings(p.connection);
+      const driver = this.manager.connection(p.connection);
+      if (settings.driver !== 'redis' || !(driver instanceof RedisQueueDriver)) {
+        inline.push(i);
         return;
       }
-      const key = `${p.connection}\u0000${p.queue}`;
-      groups.set(key, [...(groups.get(key) ?? []), p]);
+      let group = servers.get(settings.server);
+      if (!group) servers.set(settings.server, (group = { driver, index: [], jobs: [] }));
+      group.index.push(i);
+      group.jobs.push({
+        queue: p.queue, payload: p.encoded, uuid: p.uuid, delay: p.delay,
+        unique: p.uniqueKey ? { key: p.uniqueKey, seconds: p.uniqueFor } : undefined,
+      });
     });
-    try {
-      await Promise.all([
-        ...single,
-        ...[...groups.values()].map((g) => this.manager.connection(g[0].connection).pushMany(g[0].queue, g.map((p) => p.encoded))),
-      ]);
-    } catch (error) {
-      throw this.wrap(error, `Could not dispatch ${requests.length} jobs`);
+    const what = `Could not dispatch ${requests.length} job${requests.length === 1 ? '' : 's'}`;
+    const sent: { driver: RedisQueueDriver; jobs: OutgoingJob[]; flags: boolean[] }[] = [];
+    for (const group of servers.values()) {
+      let flags: boolean[];
+      try {
+        flags = await group.driver.sendAll(group.jobs);
+      } catch (error) {
+        const missing = await this.takeBack(sent);
+        const unknown = isUnknownOutcome(error);
+        const ids = unknown ? group.jobs.map((j) => j.uuid) : prepared.map((p) => p.uuid);
+        if (missing > 0 && !unknown && !(error instanceof QueueError)) {
+          throw new DispatchFailedError(what, ids, error,
+            `${missing} job${missing === 1 ? '' : 's'} already sent to another Redis server had been taken by a worker before ` +
+              `${missing === 1 ? 'it' : 'they'} could be taken back, and may run; the rest of the call was taken back.`);
+        }
+        const others = sent.length ? ` (the jobs already sent to other Redis servers were taken back)` : '';
+        throw dispatchError(error, `${what}${others}`, ids);
+      }
+      flags.forEach((ok, k) => ok || (ids[group.index[k]] = null));
+      sent.push({ driver: group.driver, jobs: group.jobs, flags });
+    }
+    for (const i of inline) {
+      try {
+        if (!(await this.send(prepared[i]))) ids[i] = null;
+      } catch (error) {
+        throw dispatchError(error, what, [prepared[i].uuid]);
+      }
     }
     if (this.events.has(JobQueued)) {
       for (let i = 0; i < prepared.length; i++) if (ids[i]) await this.queued(prepared[i]);
@@ -105,42 +138,68 @@ export class JobDispatcher {
     return ids;
   }
 
+  /** Takes back what a failing dispatchMany had sent; resolves to how many could not be (already taken). */
+  private async takeBack(sent: { driver: RedisQueueDriver; jobs: OutgoingJob[]; flags: boolean[] }[]): Promise<number> {
+    let missing = 0;
+    for (const s of sent) {
+      try {
+        missing += await s.driver.unsendAll(s.jobs, s.flags);
+      } catch {
+        missing += s.flags.filter(Boolean).length;
+      }
+    }
+    return missing;
+  }
+
   /** Unique lock (if any), then the push; false when the lock is held. A failed push frees the lock it took. */
   private async send(p: Prepared): Promise<boolean> {
     if (p.uniqueKey && !(await this.acquireUnique(p))) return false;
     try {
       const driver = this.manager.connection(p.connection);
-      if (p.delay > 0) await driver.later(p.queue, p.encoded, p.delay);
+      if (p.delay !== undefined) await driver.later(p.queue, p.encoded, p.delay);
       else await driver.push(p.queue, p.encoded);
       return true;
     } catch (error) {
-      if (p.uniqueKey) await this.releaseUniqueQuietly(p);
+      // When the push may have happened after all, the lock stays with the job that may be queued.
+      if (p.uniqueKey && !isUnknownOutcome(error)) await this.releaseUniqueQuietly(p);
       throw error;
     }
   }
 
-  /** Turns a descriptor into what a chain or batch carries in its payload: registered name, checked data. */
+  /**
+   * Turns a descriptor into what a chain or batch carries: registered name, checked data (encrypted, bound to the
+   * descriptor's own id, when the job is encrypted), and the class's options, so a process that does not have
+   * the class can send it.
+   */
   describe(descriptor: JobDescriptor): DescriptorPayload {
     const definition = this.registry.forClass(descriptor.jobClass);
     assertPlainJson(descriptor.data);
-    const out: DescriptorPayload = { job: definition.name, data: toJson(descriptor.data) };
+    const data = toJson(descriptor.data);
+    const out: DescriptorPayload = { job: definition.name, data, options: describeOptions(definition, data) };
+    if (definition.options.encrypted) {
+      out.id = uuidv7();
+      out.data = this.encrypter.encrypt(JSON.stringify(data), { kind: 'link', name: definition.name, id: out.id });
+      out.encrypted = true;
+    }
     if (descriptor.connection) out.connection = descriptor.connection;
     if (descriptor.queue !== undefined) out.queue = queueName(descriptor.queue);
-    if (descriptor.delaySeconds) out.delay = descriptor.delaySeconds;
+    if (descriptor.delaySeconds !== undefined) out.delay = descriptor.delaySeconds;
     return out;
   }
 
-  /** The request that sends a described job (a chain's next link, a batch callback). */
+  /**
+   * The request that sends a described job (a chain's next link, a batch callback): by its registered name, with
+   * this process's definition when it has one, else with the options the descriptor carries.
+   */
   requestFor(descriptor: DescriptorPayload, extra: Partial<DispatchRequest> = {}): DispatchRequest {
-    const definition = this.registry.byJobName(descriptor.job);
-    if (!definition) {
-      throw new InvalidPayloadError(`No job named "${descriptor.job}" is registered in this process, so it cannot be dispatched.`);
-    }
+    const local = this.registry.byJobName(descriptor.job);
+    const definition = specFor(descriptor, local);
+    this.encrypter.assertLinkEncrypted(descriptor, `The chain link ${descriptor.job}`);
     const { chainConnection, chainQueue, ...rest } = stripUndefined(extra);
     const carriesChain = (rest.chain?.length ?? 0) > 0 || rest.chainCatch !== undefined;
     return {
       definition,
-      data: descriptor.data,
+      data: this.encrypter.linkDataOf(descriptor),
       connection: descriptor.connection ?? definition.connection ?? chainConnection,
       queue: descriptor.queue ?? definition.queue ?? chainQueue,
       delay: descriptor.delay,
@@ -177,15 +236,16 @@ export class JobDispatcher {
     const queue = queueName(r.queue ?? definition.queue ?? settings.queue);
     const uuid = uuidv7();
     let data: unknown = r.data;
-    if (o.encrypted) data = this.encrypter.encrypt(JSON.stringify(r.data), definition.name);
-    const payload: JobPayload = { v: PAYLOAD_VERSION, attempts: 0, uuid, job: definition.name, data };
+    if (o.encrypted) data = this.encrypter.encrypt(JSON.stringify(r.data), { kind: 'job', name: definition.name, id: uuid });
+    const v = o.encrypted ? BOUND_ENCRYPTION_VERSION : PLAIN_PAYLOAD_VERSION;
+    const payload: JobPayload = { v, attempts: 0, uuid, job: definition.name, data };
     if (o.tries !== undefined) payload.maxTries = o.tries;
     if (o.maxExceptions) payload.maxExceptions = o.maxExceptions;
     if (definition.backoff) payload.backoff = definition.backoff;
     if (o.timeout !== undefined) payload.timeout = o.timeout;
     if (o.failOnTimeout) payload.failOnTimeout = true;
     if (o.retryUntil) payload.retryUntil = toEpochSeconds(o.retryUntil(r.data));
-    if (r.delay) payload.delay = r.delay;
+    if (r.delay !== undefined && r.delay > 0) payload.delay = r.delay;
     if (r.batchId) payload.batchId = r.batchId;
     if (r.chain?.length) payload.chain = r.chain;
     if (r.chainCatch) payload.chainCatch = r.chainCatch;
@@ -205,7 +265,7 @@ export class JobDispatcher {
     const encoded = encodePayload(payload);
     const bytes = Buffer.byteLength(encoded);
     if (bytes > this.config.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.config.maxPayloadBytes, definition.name);
-    return { uuid, connection: settings.name, queue, delay: r.delay ?? 0, encoded, uniqueKey, uniqueFor: o.unique?.for, name: definition.name };
+    return { uuid, connection: settings.name, queue, delay: r.delay, encoded, uniqueKey, uniqueFor: o.unique?.for, name: definition.name };
   }
 
   private async acquireUnique(p: Prepared): Promise<boolean> {
@@ -234,16 +294,7 @@ export class JobDispatcher {
 
   private async queued(p: Prepared): Promise<void> {
     if (!this.events.has(JobQueued)) return;
-    await this.events.emit(new JobQueued(p.connection, p.uuid, p.name, p.queue, p.delay, p.encoded));
-  }
-
-  private wrap(error: unknown, what: string): Error {
-    if (error instanceof QueueError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|max retries|Connection is closed|connect|timed out/i.test(message)) {
-      return new QueueConnectionError(what, error);
-    }
-    return error instanceof Error ? error : new Error(message);
+    await this.events.emit(new JobQueued(p.connection, p.uuid, p.name, p.queue, Math.max(0, p.delay ?? 0), p.encoded));
   }
 }
 

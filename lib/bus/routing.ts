@@ -1,10 +1,13 @@
-/** Seconds from now, from seconds or a Date; never negative. */
+/**
+ * Seconds from now, from seconds or a Date. Zero or less (a Date in the past) is kept: such a job is available
+ * at once, and jobs due in the past come out oldest due time first, as Laravel's delayed set orders them.
+ */
 export function toDelaySeconds(delay: number | Date): number {
   const seconds = delay instanceof Date ? (delay.getTime() - Date.now()) / 1000 : delay;
-  if (typeof seconds !== 'number' || Number.isNaN(seconds)) {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
     throw new TypeError(`delay() takes seconds or a Date, got ${String(delay)}`);
   }
-  return Math.max(0, seconds);
+  return seconds;
 }
 
 /** Where something is sent, set fluently: `onConnection`, `onQueue`, `delay`. Shared by descriptors and chains. */

@@ -55,3 +55,38 @@ export class QueueClosedError extends QueueError {
     super(`The Redis connection "${server}" was used after the application closed. Dispatch and work before app.close(), or create a new application.`);
   }
 }
+
+/**
+ * Redis refused or failed the dispatch (out of memory, a read-only replica, a script error...): nothing of it was
+ * queued. `jobIds` are the ids the jobs would have had; sending them again is safe.
+ */
+export class DispatchFailedError extends QueueError {
+  constructor(
+    what: string,
+    readonly jobIds: readonly string[],
+    override readonly cause?: unknown,
+    note = 'Nothing was queued; it is safe to dispatch again.',
+  ) {
+    super(`${what}: ${describeCause(cause)}. ${note}`);
+  }
+}
+
+/**
+ * Redis did not answer in time (busy longer than the command timeout): the dispatch may or may not have been
+ * queued, and may still run. `jobIds` are the ids of the jobs whose fate is unknown: check for them (a failed
+ * record, your own side effects) before dispatching again, or a retry may run them twice.
+ */
+export class DispatchOutcomeUnknownError extends QueueError {
+  constructor(
+    what: string,
+    readonly jobIds: readonly string[],
+    override readonly cause?: unknown,
+  ) {
+    const ids = jobIds.length <= 5 ? jobIds.join(', ') : `${jobIds.slice(0, 5).join(', ')} and ${jobIds.length - 5} more (see jobIds)`;
+    super(
+      `${what}: Redis did not answer in time (${describeCause(cause)}), so it is unknown whether ` +
+        `${jobIds.length === 1 ? 'the job was' : 'the jobs were'} queued; ${jobIds.length === 1 ? 'it' : 'they'} may still run. ` +
+        `Job id${jobIds.length === 1 ? '' : 's'}: ${ids}. Check before dispatching again: a retry may run ${jobIds.length === 1 ? 'it' : 'them'} twice.`,
+    );
+  }
+}

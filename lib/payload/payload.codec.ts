@@ -1,5 +1,6 @@
 import { InvalidPayloadError } from '../errors';
 import { JobPayload, PAYLOAD_VERSION } from './payload.interface';
+import { assertPayloadFields } from './payload-fields.validator';
 
 /**
  * Writes a payload with `v` first and `attempts` second (the Redis scripts raise attempts by rewriting that
@@ -38,30 +39,34 @@ export function encodePayload(p: JobPayload, keepZeroAttempts = false): string {
   return JSON.stringify(out);
 }
 
-/** Reads a payload taken from a queue; anything that is not a payload we can run is an InvalidPayloadError. */
+/**
+ * Reads a payload taken from a queue; anything that is not a payload we can run is an InvalidPayloadError whose
+ * message names the job (name, id, attempt) when it can, and never quotes the payload's text or data.
+ */
 export function decodePayload(raw: string): JobPayload {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new InvalidPayloadError(`The payload is not valid JSON (${(error as Error).message}): ${preview(raw)}`);
+  } catch {
+    // JSON.parse's own message quotes the text, which may hold job data: not repeated here.
+    throw new InvalidPayloadError(`The payload is not valid JSON (${describeRaw(raw)}).`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidPayloadError(`The payload is not a JSON object: ${preview(raw)}`);
+    throw new InvalidPayloadError(`The payload is not a JSON object (${describeRaw(raw)}).`);
   }
   const p = parsed as Partial<JobPayload>;
   if (typeof p.v !== 'number' || !Number.isInteger(p.v) || p.v < 1) {
-    throw new InvalidPayloadError(`The payload has no valid version field "v": ${preview(raw)}`);
+    throw new InvalidPayloadError(`The payload has no valid version field "v" (${describeRaw(raw)}).`);
   }
   if (p.v > PAYLOAD_VERSION) {
     throw new InvalidPayloadError(
       `The payload is version ${p.v}, newer than this worker understands (${PAYLOAD_VERSION}). Upgrade nestjs-queue on the workers.`,
     );
   }
-  if (typeof p.uuid !== 'string' || !p.uuid) throw new InvalidPayloadError(`The payload has no "uuid": ${preview(raw)}`);
-  if (typeof p.job !== 'string' || !p.job) throw new InvalidPayloadError(`The payload has no "job" name: ${preview(raw)}`);
+  if (typeof p.uuid !== 'string' || !p.uuid) throw new InvalidPayloadError(`The payload has no "uuid" (${describeRaw(raw)}).`);
+  if (typeof p.job !== 'string' || !p.job) throw new InvalidPayloadError(`The payload ${p.uuid} has no "job" name.`);
   if (p.attempts === undefined) p.attempts = 0;
-  else if (typeof p.attempts !== 'number') throw new InvalidPayloadError(`The payload's "attempts" is not a number: ${preview(raw)}`);
+  assertPayloadFields(p as JobPayload);
   return p as JobPayload;
 }
 
@@ -71,8 +76,28 @@ export function salvageUuid(raw: string): string | null {
   return match ? match[1] : null;
 }
 
-function preview(raw: string): string {
-  return raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
+/**
+ * Names the job a payload is for, for a log line, without quoting its data: `job X, id Y, attempt N` as far as
+ * they can be read (an unreadable payload: its id if one can be found, and its size).
+ */
+export function describePayloadForLog(raw: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return `an unreadable payload (${describeRaw(raw)})`;
+  }
+  const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const name = typeof p.job === 'string' && p.job ? p.job.slice(0, 200) : 'unknown';
+  const id = typeof p.uuid === 'string' && p.uuid ? p.uuid.slice(0, 64) : salvageUuid(raw) ?? 'unknown';
+  const attempt = typeof p.attempts === 'number' && Number.isFinite(p.attempts) ? p.attempts : '?';
+  return `job ${name}, id ${id}, attempt ${attempt}`;
+}
+
+/** Names an unreadable payload without quoting it (it may hold job data): its id when one can be found, and its size. */
+function describeRaw(raw: string): string {
+  const uuid = salvageUuid(raw);
+  return `${uuid ? `id ${uuid}, ` : ''}${Buffer.byteLength(raw)} bytes`;
 }
 
 /** Epoch seconds the payload was created, from `createdAt` or the UUID v7's timestamp. */

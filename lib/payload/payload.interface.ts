@@ -1,11 +1,50 @@
 /** Current payload format version. Decoders accept every version up to this one. */
-export const PAYLOAD_VERSION = 1;
+export const PAYLOAD_VERSION = 2;
+
+/** The version plain (unencrypted) payloads are written with: unchanged since 1, so older workers still read them. */
+export const PLAIN_PAYLOAD_VERSION = 1;
+
+/**
+ * Encrypted payloads are written with version 2: their ciphertext is bound to the job's name and id (AES-GCM
+ * additional data). Version 1 ciphertext is not bound, so it is refused (see README, Encrypted jobs).
+ */
+export const BOUND_ENCRYPTION_VERSION = 2;
+
+/**
+ * What a job's @Job options said when it was described (for a chain or a batch), so a process that does not
+ * have the class registered can still send it: only the app that runs a job needs its class.
+ */
+export interface DescribedJobOptions {
+  tries?: number;
+  maxExceptions?: number;
+  /** Seconds per attempt. */
+  backoff?: number[];
+  timeout?: number;
+  failOnTimeout?: boolean;
+  /** Seconds after the link is sent that its retryUntil falls (the class's retryUntil, measured at describe time). */
+  retryFor?: number;
+  tags?: string[];
+  encrypted?: boolean;
+  deleteWhenMissing?: boolean;
+  /** The unique lock's id (already computed from the data), lifetime and release point. */
+  unique?: { id: string; for?: number; until?: 'processed' | 'processing' };
+  /** The class's own connection and queue. */
+  connection?: string;
+  queue?: string;
+}
 
 /** Where a job is sent, as a chain or batch callback remembers it. */
 export interface DescriptorPayload {
   /** Registered job name. */
   job: string;
+  /** The job's data; ciphertext (base64) when `encrypted`. */
   data: unknown;
+  /** Set when `data` is encrypted: then bound to `job` and `id`. */
+  encrypted?: boolean;
+  /** The descriptor's own id (what its ciphertext is bound to); the job gets a new id when it is sent. */
+  id?: string;
+  /** The class's options, for a process that does not have it registered. */
+  options?: DescribedJobOptions;
   connection?: string;
   queue?: string;
   /** Seconds. */

@@ -6,6 +6,8 @@ import type { FailedJobStore } from '../failed/failed-job-store.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobFailed } from '../events/queue-event.classes';
 import { JobDispatcher } from '../bus/job-dispatcher';
+import { InvalidPayloadError } from '../errors';
+import { encodePayload } from '../payload/payload.codec';
 import { RunningJob } from './job-context';
 import { describeError, toError } from './job-errors';
 import { BatchHooks, BATCH_HOOKS } from './batch-hooks';
@@ -33,13 +35,29 @@ export class JobOutcomes {
     const p = job.payload;
     if (p.chain && p.chain.length) {
       const [next, ...rest] = p.chain;
-      await this.batches.continueChain(next, {
-        chain: rest,
-        chainCatch: p.chainCatch,
-        chainConnection: p.chainConnection,
-        chainQueue: p.chainQueue,
-        batchId: p.batchCallback ? undefined : p.batchId,
-      });
+      try {
+        await this.batches.continueChain(next, {
+          chain: rest,
+          chainCatch: p.chainCatch,
+          chainConnection: p.chainConnection,
+          chainQueue: p.chainQueue,
+          batchId: p.batchCallback ? undefined : p.batchId,
+        });
+      } catch (error) {
+        // A link that can never be sent from here (not a Redis failure): keep the job in the failed store, so a
+        // retry (once the link can be sent) runs it and continues the chain, instead of running it again and again.
+        if (!(error instanceof InvalidPayloadError)) throw error;
+        this.logger.error(
+          `The chain of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) could not continue ` +
+            `with ${next.batch ? 'a batch' : next.job}: ${error.message} The job was moved to the failed jobs.`,
+        );
+        await this.failedStore.log({
+          id: job.id, connection, queue: job.queue, payload: encodePayload(p, true), exception: describeError(error), failedAt: new Date(),
+        });
+        // Its batch counts it when the retry succeeds; its lock is freed as for any failed job.
+        if (p.uniqueKey) await this.dispatcher.releaseUnique(connection, p.uniqueKey, p.uuid);
+        return;
+      }
     }
     if (p.batchId && !p.batchCallback) await this.batches.recordSuccessfulJob(p.batchId, p.uuid);
     if (p.uniqueKey && p.uniqueUntil !== 'processing') await this.dispatcher.releaseUnique(connection, p.uniqueKey, p.uuid);
@@ -71,7 +89,7 @@ export class JobOutcomes {
         await fn();
       } catch (e) {
         const err = toError(e);
-        this.logger.error(`${what} of ${job.name} (${job.id}) threw: ${err.message}`, err.stack);
+        this.logger.error(`${what} of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) threw: ${err.message}`, err.stack);
       }
     };
     if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));

@@ -7,7 +7,7 @@ import { QueueManager } from '../drivers/queue-manager';
 import type { RedisClient } from '../redis/redis-connections';
 import { JobRegistry } from '../registry/job.registry';
 import type { JobDefinition, JobHandlerInstance } from '../registry/job-definition';
-import { decodePayload, salvageUuid } from '../payload/payload.codec';
+import { decodePayload, describePayloadForLog, salvageUuid } from '../payload/payload.codec';
 import { JobPayload, PAYLOAD_VERSION } from '../payload/payload.interface';
 import type { FailedJobStore } from '../failed/failed-job-store.interface';
 import { QueueEvents } from '../events/queue-events.service';
@@ -302,7 +302,7 @@ export class JobRunner extends SyncRunner {
   /** A payload that cannot be run (malformed, unknown version or job, undecryptable) goes to the failed store. */
   private async failUnreadable(driver: QueueDriver, reserved: ReservedJob, error: Error): Promise<void> {
     const uuid = salvageUuid(reserved.raw) ?? uuidv7();
-    this.logger.error(`A job on ${driver.connectionName}:${reserved.queue} could not be run and was moved to the failed jobs: ${error.message}`);
+    this.logger.error(`A job (${describePayloadForLog(reserved.raw)}) on ${driver.connectionName}:${reserved.queue} could not be run and was moved to the failed jobs: ${error.message}`);
     await this.failedStore.log({
       id: uuid, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
       exception: describeError(error), failedAt: new Date(),

@@ -5,6 +5,9 @@ import { LuaScript } from '../../redis/lua-script';
 import { queueKeys, QueueKeys } from './queue-keys';
 import { LegacyQueueDrain } from './legacy-drain';
 import { sendScript } from './script-sender';
+import { BulkSender, OutgoingJob } from './bulk-sender';
+
+export type { OutgoingJob } from './bulk-sender';
 
 const script = (name: string) => new LuaScript(join(__dirname, 'scripts', `${name}.lua`));
 const SCRIPTS = {
@@ -56,6 +59,7 @@ export class RedisQueueDriver implements QueueDriver {
   private blocking: RedisClient | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
   private pendingPops: Map<string, PendingPops> | null = null;
+  private readonly bulk: BulkSender;
 
   constructor(
     private readonly connections: RedisConnections,
@@ -67,6 +71,7 @@ export class RedisQueueDriver implements QueueDriver {
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
     this.legacy = new LegacyQueueDrain(this.client, options.prefix, this.cluster);
+    this.bulk = new BulkSender(this.client, this.cluster, (queue) => this.keys(queue));
   }
 
   keys(queue: string): QueueKeys {
@@ -129,9 +134,26 @@ export class RedisQueueDriver implements QueueDriver {
     await Promise.all(calls);
   }
 
+  /**
+   * Adds the payload to the delayed set, due `delaySeconds` from now. A delay of zero or less is a due time in the
+   * past: the job is available at once, and such jobs come out oldest due time first (Laravel's delayed set order).
+   */
   async later(queue: string, payload: string, delaySeconds: number): Promise<void> {
-    if (delaySeconds <= 0) return this.push(queue, payload);
     await SCRIPTS.later.run(this.client, [this.keys(queue).delayed], [delaySeconds, payload]);
+  }
+
+  /**
+   * Sends the jobs of one dispatchMany call so that all are queued or none is (one script call; on a cluster one
+   * per queue, the others taken back when one fails). Resolves to one flag per job: false when its unique lock
+   * was held.
+   */
+  sendAll(jobs: readonly OutgoingJob[]): Promise<boolean[]> {
+    return this.bulk.sendAll(jobs);
+  }
+
+  /** Takes back jobs sendAll sent (`sent` its flags); resolves to how many could not be found (already taken). */
+  unsendAll(jobs: readonly OutgoingJob[], sent: readonly boolean[]): Promise<number> {
+    return this.bulk.unsendAll(jobs, sent);
   }
 
   /**
