@@ -142,8 +142,8 @@ describe('dispatchMany across two Redis servers', () => {
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(QueueError);
-    expect(await t.redis.llen(`${t.prefix}queues:default`)).toBe(0);
-    expect(await t.redis.llen(`${t.prefix}queues:default:notify`)).toBe(0);
+    expect(await t.redis.llen(`${t.prefix}queues:{default}`)).toBe(0);
+    expect(await t.redis.llen(`${t.prefix}queues:{default}:notify`)).toBe(0);
   });
 });
 

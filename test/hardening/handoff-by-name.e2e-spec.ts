@@ -54,7 +54,7 @@ describe('chain links and batch callbacks are handed off by registered name', ()
     // reserved and ran again; with tries 1 it would fail, never reaching Next.
     expect(await back.worker.run({ queue: 'first', stopWhenEmpty: true, sleep: 0, maxTime: 20 })).toBe('empty');
     expect(seen).toEqual(['first 1']);
-    const waiting = await front.redis.lrange(`${front.prefix}queues:next`, 0, -1);
+    const waiting = await front.redis.lrange(`${front.prefix}queues:{next}`, 0, -1);
     expect(waiting).toHaveLength(1);
     const sent = JSON.parse(waiting[0]);
     expect(sent).toMatchObject({ job: 'Next', data: { n: 2 }, maxTries: 4, backoff: [7], tags: ['n:2'] });
@@ -78,7 +78,7 @@ describe('chain links and batch callbacks are handed off by registered name', ()
   it('moves a job whose next link cannot be sent from here to the failed jobs once, instead of running it again', async () => {
     // A link written without its class's options (by an earlier version), for a class this worker lacks.
     const id = '0190f2a4-0000-7000-8000-00000000abcd';
-    await back.redis.rpush(`${back.prefix}queues:first`, JSON.stringify({ v: 1, uuid: id, job: 'First', data: { n: 5 }, chain: [{ job: 'Next', data: { n: 6 } }] }));
+    await back.redis.rpush(`${back.prefix}queues:{first}`, JSON.stringify({ v: 1, uuid: id, job: 'First', data: { n: 5 }, chain: [{ job: 'Next', data: { n: 6 } }] }));
 
     expect(await back.worker.run({ queue: 'first', stopWhenEmpty: true, sleep: 0, maxTime: 20 })).toBe('empty');
 

@@ -118,8 +118,8 @@ describe('payloads the dispatcher did not write', () => {
     expect(output).not.toContain(MARKER);
     const lines = output.split('\n').filter((l) => l.includes('could not be run'));
     expect(lines).toHaveLength(4);
-    expect(lines.find((l) => l.includes(unknownJob))).toMatch(/job NoSuchJob, id [0-9a-f-]{36}, attempt 1\) on redis:{default}/);
-    expect(lines.find((l) => l.includes(badField))).toMatch(/job always-throws, id [0-9a-f-]{36}, attempt 1\) on redis:{default}/);
+    expect(lines.find((l) => l.includes(unknownJob))).toMatch(/job NoSuchJob, id [0-9a-f-]{36}, attempt 1\) on redis:default/);
+    expect(lines.find((l) => l.includes(badField))).toMatch(/job always-throws, id [0-9a-f-]{36}, attempt 1\) on redis:default/);
     // The records keep the payload as it was, for inspection and retry.
     expect((await t.failed.find(unknownJob))?.payload).toContain(MARKER);
   });
