@@ -89,8 +89,12 @@ export class JobRunner extends SyncRunner {
     const nowSeconds = Date.now() / 1000;
 
     if (payload.retryUntil !== undefined ? nowSeconds > payload.retryUntil : maxTries > 0 && payload.attempts > maxTries) {
+      // As Laravel's Worker::process: JobProcessing, then the failure (JobFailed), then JobExceptionOccurred.
       const reason = payload.retryUntil !== undefined ? 'retryUntil' : 'tries';
-      await this.outcomes.fail(driver, reserved, job, definition, new MaxAttemptsExceededError(payload.job, reason));
+      const error = new MaxAttemptsExceededError(payload.job, reason);
+      if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(driver.connectionName, job));
+      await this.outcomes.fail(driver, reserved, job, definition, error);
+      if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(driver.connectionName, job, error));
       return 'handled';
     }
 
@@ -100,11 +104,11 @@ export class JobRunner extends SyncRunner {
     let settled = true;
     try {
       handler = await definition.resolve();
-      if (payload.uniqueKey && payload.uniqueUntil === 'processing') {
-        await this.dispatcher.releaseUnique(driver.connectionName, payload.uniqueKey, payload.uuid);
-      }
+      const uniqueKey = payload.uniqueUntil === 'processing' ? payload.uniqueKey : undefined;
+      // Until processing means until handle() starts: a job a middleware releases keeps its lock (as Laravel).
+      const beforeHandle = uniqueKey ? () => this.dispatcher.releaseUnique(driver.connectionName, uniqueKey, payload.uuid) : undefined;
       const middleware = middlewareFor(definition, data);
-      const run = runThroughPipeline(middleware, handler, data, job);
+      const run = runThroughPipeline(middleware, handler, data, job, beforeHandle);
       if (timeout > 0) {
         const outcome = await this.withTimeout(run, job, timeout, defaults.timeoutGrace);
         if (outcome !== 'ok') {
