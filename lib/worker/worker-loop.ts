@@ -7,6 +7,7 @@ import { Looping, WorkerStopping } from '../events/queue-event.classes';
 import { JobRunner, RunDefaults } from './job-runner';
 import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface';
 import { Sleeper } from './sleeper';
+import { SettleTrackingDriver } from './settle-tracking-driver';
 
 export interface LoopSettings {
   connection: string;
@@ -36,6 +37,10 @@ export class WorkerLoop {
   private readonly logger = new Logger('nestjs-queue:worker');
   private stopReason: WorkerStopReason | null = null;
   private readonly inHand = new Set<ReservedJob>();
+  /** Jobs in hand whose reservation the run has already acked or released: the heartbeat leaves them alone. */
+  private readonly settled = new WeakSet<ReservedJob>();
+  /** The driver as runs see it: their acks and releases are noted in `settled`. */
+  private readonly runDriver: QueueDriver;
   private taken = 0;
   private finished = 0;
   private readonly startedAt = Date.now();
@@ -55,6 +60,7 @@ export class WorkerLoop {
     private readonly s: LoopSettings,
   ) {
     this.activeQueues = s.queues;
+    this.runDriver = new SettleTrackingDriver(driver, (job) => this.settled.add(job));
   }
 
   get exitCode(): number {
@@ -125,7 +131,7 @@ export class WorkerLoop {
       this.inHand.add(job);
       let result;
       try {
-        result = await this.runner.process(this.driver, job, this.s.defaults);
+        result = await this.runner.process(this.runDriver, job, this.s.defaults);
       } catch (error) {
         // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
         this.reportOutage(error);
@@ -208,10 +214,13 @@ export class WorkerLoop {
   }
 
   private async extendReservations(): Promise<void> {
-    if (this.inHand.size === 0) return;
+    const held = [...this.inHand].filter((job) => !this.settled.has(job));
+    if (held.length === 0) return;
     try {
-      const lost = await this.driver.extend([...this.inHand]);
+      const lost = await this.driver.extend(held);
       for (const job of lost) {
+        // Given up (acked, released, failed) or finished while the extend was on its way: not lost.
+        if (!this.inHand.has(job) || this.settled.has(job)) continue;
         this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
       }
     } catch (error) {
