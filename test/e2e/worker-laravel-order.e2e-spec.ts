@@ -61,7 +61,7 @@ describe("the worker's order of things, as Laravel's", () => {
     const delayed = `${t.prefix}queues:default:delayed`;
     const members = await t.redis.zrange(delayed, 0, -1);
     expect(members).toHaveLength(1);
-    await t.redis.zadd(delayed, 0, members[0]);
+    await t.redis.zadd(delayed, '0', members[0]);
     await t.worker.run({ once: true, sleep: 0.05 });
     expect(handled).toEqual(['k#2']);
     expect(await t.bus.dispatch(UniqueUntilProcessing, { key: 'k' })).not.toBeNull();
