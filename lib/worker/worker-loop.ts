@@ -84,10 +84,14 @@ export class WorkerLoop {
     const beat = Math.max(100, this.driver.retryAfter * 500);
     this.heartbeat = setInterval(() => void this.extendReservations(), beat);
     this.heartbeat.unref();
+    // --max-time holds whatever the loop is waiting on (a Redis outage, a slow store): jobs in hand still finish.
+    const deadline = this.s.maxTime > 0 ? setTimeout(() => this.stop('max-time'), Math.max(0, this.startedAt + this.s.maxTime * 1000 - Date.now())) : null;
+    deadline?.unref();
     try {
       await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, () => this.slot()));
     } finally {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      if (deadline) clearTimeout(deadline);
       await this.driver.close();
     }
     const reason = this.stopReason ?? 'stopped';
@@ -111,6 +115,9 @@ export class WorkerLoop {
         if (this.stopReason) break;
         this.reportOutage(error);
         await this.sleeper.sleep(1000);
+        // As Laravel's failed pop: no job this time round, so --once and --stop-when-empty stop here too.
+        if (this.s.once) this.stop('once');
+        else if (this.s.stopWhenEmpty && this.inHand.size === 0) this.stop('empty');
         continue;
       }
       if (jobs.length === 0) {
