@@ -1,5 +1,4 @@
 import { Logger } from '@nestjs/common';
-import { getHeapStatistics } from 'node:v8';
 import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
 import type { RedisClient } from '../redis/redis-connections';
 import { QueueEvents } from '../events/queue-events.service';
@@ -7,6 +6,7 @@ import { Looping, WorkerStopping } from '../events/queue-event.classes';
 import { JobRunner, RunDefaults } from './job-runner';
 import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface';
 import { Sleeper } from './sleeper';
+import { MemoryGauge } from './memory-gauge';
 import { SettleTrackingDriver } from './settle-tracking-driver';
 
 export interface LoopSettings {
@@ -45,6 +45,7 @@ export class WorkerLoop {
   private finished = 0;
   private readonly startedAt = Date.now();
   private readonly sleeper = new Sleeper();
+  private readonly memory: MemoryGauge;
   private idle: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private restartStamp: string | null = null;
@@ -60,6 +61,7 @@ export class WorkerLoop {
     private readonly s: LoopSettings,
   ) {
     this.activeQueues = s.queues;
+    this.memory = new MemoryGauge(s.memory);
     this.runDriver = new SettleTrackingDriver(driver, (job) => this.settled.add(job));
   }
 
@@ -167,7 +169,7 @@ export class WorkerLoop {
   /** Stop checks after each job, in Laravel's order. */
   private async checkAfterJob(): Promise<void> {
     if (this.stopReason) return;
-    if (this.s.memory > 0 && getHeapStatistics().used_heap_size / 1048576 >= this.s.memory) return this.stop('memory');
+    if (this.memory.overLimit()) return this.stop('memory');
     try {
       await this.readControl(false);
     } catch (error) {
