@@ -5,6 +5,7 @@ import { QueueEvents } from '../events/queue-events.service';
 import { Looping, WorkerStopping } from '../events/queue-event.classes';
 import { JobRunner, RunDefaults } from './job-runner';
 import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface';
+import { FailedJobStoreUnavailableError } from '../errors';
 import { Sleeper } from './sleeper';
 import { MemoryGauge } from './memory-gauge';
 import { SettleTrackingDriver } from './settle-tracking-driver';
@@ -143,7 +144,8 @@ export class WorkerLoop {
         result = await this.runner.process(this.runDriver, job, this.s.defaults);
       } catch (error) {
         // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
-        this.reportOutage(error);
+        // The store reports its own outage (once); only Redis's is the connection's.
+        if (!(error instanceof FailedJobStoreUnavailableError)) this.reportOutage(error);
         result = 'handled' as const;
       } finally {
         this.inHand.delete(job);
