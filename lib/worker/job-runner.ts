@@ -65,7 +65,11 @@ export class JobRunner extends SyncRunner {
     manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
   }
 
-  async process(driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults): Promise<ProcessResult> {
+  /**
+   * `watch`, when given, is called synchronously (before the first await) with the time (epoch ms, 0 = none) past
+   * which the job has overrun its timeout and grace, once the payload is read.
+   */
+  async process(driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults, watch?: (deadline: number) => void): Promise<ProcessResult> {
     let payload: JobPayload;
     let definition: JobDefinition | undefined;
     let data: unknown;
@@ -87,6 +91,7 @@ export class JobRunner extends SyncRunner {
     const job = this.context(payload, data, driver.connectionName, reserved.queue, maxTries);
     const timeout = payload.timeout ?? defaults.timeout;
     const nowSeconds = Date.now() / 1000;
+    watch?.(timeout > 0 ? Date.now() + (timeout + defaults.timeoutGrace) * 1000 : 0);
 
     if (payload.retryUntil !== undefined ? nowSeconds > payload.retryUntil : maxTries > 0 && payload.attempts > maxTries) {
       // As Laravel's Worker::process: JobProcessing, then the failure (JobFailed), then JobExceptionOccurred.

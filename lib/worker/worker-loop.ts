@@ -8,6 +8,7 @@ import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface'
 import { FailedJobStoreUnavailableError } from '../errors';
 import { Sleeper } from './sleeper';
 import { MemoryGauge } from './memory-gauge';
+import { Watchdog, WatchdogTarget } from './watchdog';
 import { SettleTrackingDriver } from './settle-tracking-driver';
 
 export interface LoopSettings {
@@ -25,6 +26,8 @@ export interface LoopSettings {
   /** Keys for the restart timestamp and for pausing queues. */
   restartKey: string;
   pausedKey: (queue: string) => string;
+  /** Where a watchdog thread keeps reservations and the timeout (Redis connections), or null for none. */
+  watchdog: WatchdogTarget | null;
 }
 
 /** How often (ms) the loop reads the restart timestamp and paused queues, at most. */
@@ -47,6 +50,8 @@ export class WorkerLoop {
   private readonly startedAt = Date.now();
   private readonly sleeper = new Sleeper();
   private readonly memory: MemoryGauge;
+  /** Keeps the reservations in hand and the timeout from a thread of its own; null: the heartbeat runs here. */
+  private watchdog: Watchdog | null;
   private idle: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private restartStamp: string | null = null;
@@ -63,7 +68,21 @@ export class WorkerLoop {
   ) {
     this.activeQueues = s.queues;
     this.memory = new MemoryGauge(s.memory);
-    this.runDriver = new SettleTrackingDriver(driver, (job) => this.settled.add(job));
+    this.runDriver = new SettleTrackingDriver(driver, (job) => {
+      this.settled.add(job);
+      this.watchdog?.drop(job);
+    });
+    this.watchdog = null;
+    if (s.watchdog) {
+      try {
+        this.watchdog = new Watchdog(s.watchdog, {
+          lost: (jobs) => this.warnLost(jobs),
+          failed: (error, fatal) => this.watchdogFailed(error, fatal),
+        });
+      } catch (error) {
+        this.watchdogFailed(error instanceof Error ? error : new Error(String(error)), true);
+      }
+    }
   }
 
   get exitCode(): number {
@@ -83,10 +102,8 @@ export class WorkerLoop {
     } catch (error) {
       this.reportOutage(error);
     }
-    // Twice per reservation, so a late beat still lands before it lapses (a 1 s floor would equal a 1 s retryAfter).
-    const beat = Math.max(100, this.driver.retryAfter * 500);
-    this.heartbeat = setInterval(() => void this.extendReservations(), beat);
-    this.heartbeat.unref();
+    if (this.watchdog) await this.watchdog.ready();
+    if (!this.watchdog?.alive) this.startHeartbeat();
     // --max-time holds whatever the loop is waiting on (a Redis outage, a slow store): jobs in hand still finish.
     const deadline = this.s.maxTime > 0 ? setTimeout(() => this.stop('max-time'), Math.max(0, this.startedAt + this.s.maxTime * 1000 - Date.now())) : null;
     deadline?.unref();
@@ -95,6 +112,7 @@ export class WorkerLoop {
     } finally {
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (deadline) clearTimeout(deadline);
+      this.watchdog?.close();
       await this.driver.close();
     }
     const reason = this.stopReason ?? 'stopped';
@@ -141,7 +159,13 @@ export class WorkerLoop {
       this.inHand.add(job);
       let result;
       try {
-        result = await this.runner.process(this.runDriver, job, this.s.defaults);
+        let watched = false;
+        const running = this.runner.process(this.runDriver, job, this.s.defaults, (overrunAt) => {
+          watched = true;
+          this.watchdog?.hold(job, overrunAt);
+        });
+        if (!watched) this.watchdog?.hold(job, 0); // unreadable or out of tries: kept while its failure is written
+        result = await running;
       } catch (error) {
         // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
         // The store reports its own outage (once); only Redis's is the connection's.
@@ -149,6 +173,7 @@ export class WorkerLoop {
         result = 'handled' as const;
       } finally {
         this.inHand.delete(job);
+        this.watchdog?.drop(job);
       }
       this.finished++;
       if (result === 'done') ack = job;
@@ -224,19 +249,41 @@ export class WorkerLoop {
     return this.idle;
   }
 
+  /** The heartbeat in this thread, when there is no watchdog thread to keep the reservations. */
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    // Twice per reservation, so a late beat still lands before it lapses (a 1 s floor would equal a 1 s retryAfter).
+    const beat = Math.max(100, this.driver.retryAfter * 500);
+    this.heartbeat = setInterval(() => void this.extendReservations(), beat);
+    this.heartbeat.unref();
+  }
+
   private async extendReservations(): Promise<void> {
     const held = [...this.inHand].filter((job) => !this.settled.has(job));
     if (held.length === 0) return;
     try {
-      const lost = await this.driver.extend(held);
-      for (const job of lost) {
-        // Given up (acked, released, failed) or finished while the extend was on its way: not lost.
-        if (!this.inHand.has(job) || this.settled.has(job)) continue;
-        this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
-      }
+      this.warnLost(await this.driver.extend(held));
     } catch (error) {
       this.reportOutage(error);
     }
+  }
+
+  private warnLost(lost: readonly ReservedJob[]): void {
+    for (const job of lost) {
+      // Given up (acked, released, failed) or finished while the extend was on its way: not lost.
+      if (!this.inHand.has(job) || this.settled.has(job)) continue;
+      this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
+    }
+  }
+
+  private watchdogFailed(error: Error, fatal: boolean): void {
+    if (!fatal) return this.reportOutage(error);
+    this.logger.warn(
+      `The watchdog thread failed (${error.message}); reservations are kept from the main thread now, and a handler ` +
+        `that blocks the event loop is no longer stopped.`,
+    );
+    this.watchdog = null;
+    if (!this.stopReason || this.inHand.size > 0) this.startHeartbeat();
   }
 
   private reportOutage(error: unknown): void {
