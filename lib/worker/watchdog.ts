@@ -33,10 +33,17 @@ export interface WatchdogEvents {
   failed(error: Error, fatal: boolean): void;
 }
 
-type ThreadMessage = { t: 'ready' } | { t: 'ping'; seq: number } | { t: 'lost'; ids: number[] } | { t: 'error'; message: string };
+type ThreadMessage =
+  | { t: 'ready' }
+  | { t: 'ping'; seq: number }
+  | { t: 'lost'; loop: number; slot: number; seq: number }
+  | { t: 'error'; message: string };
+
+/** Bytes of payload a slot holds in shared memory; a bigger payload goes to the thread by message. */
+const SLOT_BYTES = 16384;
 
 let extendScript: LuaScript | undefined;
-let nextId = 1;
+let nextLoopId = 1;
 
 /** One thread per Redis server and exit code, shared by the loops of the process. */
 class WatchdogThread {
@@ -85,15 +92,15 @@ class WatchdogThread {
     this.thread.on('message', (m: ThreadMessage) => {
       if (m.t === 'ready') readied();
       else if (m.t === 'ping') this.thread.postMessage({ t: 'pong', seq: m.seq });
-      else if (m.t === 'lost') this.lost(m.ids);
-      else if (m.t === 'error') for (const owner of new Set(this.owners.values())) owner.events.failed(new Error(m.message), false);
+      else if (m.t === 'lost') this.owners.get(m.loop)?.lost(m.slot, m.seq);
+      else if (m.t === 'error') for (const owner of this.owners.values()) owner.events.failed(new Error(m.message), false);
     });
     const end = (error: Error) => {
       readied();
       if (this.gone) return;
       this.gone = true;
       this.forget();
-      for (const owner of new Set(this.owners.values())) owner.events.failed(error, true);
+      for (const owner of this.owners.values()) owner.events.failed(error, true);
       this.owners.clear();
     };
     this.thread.on('error', end);
@@ -104,18 +111,18 @@ class WatchdogThread {
     return !this.gone;
   }
 
-  hold(owner: Watchdog, id: number, message: Record<string, unknown>): void {
-    if (this.gone) return;
+  post(message: Record<string, unknown>): void {
+    if (!this.gone) this.thread.postMessage(message);
+  }
+
+  register(id: number, owner: Watchdog, message: Record<string, unknown>): void {
     this.owners.set(id, owner);
-    this.thread.postMessage({ t: 'hold', id, ...message });
+    this.post({ t: 'loop', loop: id, ...message });
   }
 
-  drop(id: number): void {
-    if (!this.owners.delete(id) || this.gone) return;
-    this.thread.postMessage({ t: 'drop', id });
-  }
-
-  release(): void {
+  unregister(id: number): void {
+    this.owners.delete(id);
+    this.post({ t: 'unloop', loop: id });
     this.users--;
     if (this.users > 0 || this.gone) return;
     this.linger = setTimeout(() => this.close(), LINGER_MS);
@@ -133,19 +140,9 @@ class WatchdogThread {
     this.gone = true;
     this.forget();
     this.thread.postMessage({ t: 'close' });
-    // It ends by itself once its connection is closed; never wait on one that does not.
+    // It ends by itself; never wait on one that does not.
     const timer = setTimeout(() => void this.thread.terminate(), 1000);
     timer.unref();
-  }
-
-  private lost(ids: number[]): void {
-    const byOwner = new Map<Watchdog, number[]>();
-    for (const id of ids) {
-      const owner = this.owners.get(id);
-      if (!owner) continue;
-      byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
-    }
-    for (const [owner, list] of byOwner) owner.lost(list);
   }
 }
 
@@ -153,20 +150,45 @@ class WatchdogThread {
  * The worker's watchdog (Laravel gets the same from SIGALRM): a worker thread, with a Redis connection of its own,
  * keeps the reservations of the jobs in hand alive and ends the process when a job overruns its timeout + grace
  * while the main thread does not answer, i.e. when a handler blocks the event loop, which defeats both the timeout
- * timer and any heartbeat in the loop. Per job the main thread posts one message when it takes the job and one when
- * it is done with it; nothing else runs on the hot path.
+ * timer and any heartbeat in the loop.
+ *
+ * The jobs in hand are published in shared memory, one slot per concurrency slot: taking a job writes its payload
+ * bytes, queue and deadline into the slot and bumps the slot's sequence number (odd: held); giving it up bumps it
+ * again. No message and no Redis round trip on the main thread per job (a payload over 16 KB goes by message).
  */
 export class Watchdog {
   private readonly thread: WatchdogThread;
-  private readonly ids = new Map<ReservedJob, number>();
-  private readonly jobs = new Map<number, ReservedJob>();
+  private readonly id = nextLoopId++;
+  /** Per slot: [seq, payload length (-1: sent by message)]. */
+  private readonly seqs: Int32Array;
+  /** Per slot: [since, deadline] in epoch ms. */
+  private readonly times: Float64Array;
+  /** Per slot: the index of its job's queue in `queues`. */
+  private readonly queueOf: Int32Array;
+  private readonly bytes: Buffer;
+  private readonly queues: readonly string[];
+  /** The job each slot holds, and the slot each job is in. */
+  private readonly current: (ReservedJob | null)[];
+  private readonly slotOf = new Map<ReservedJob, number>();
   private closed = false;
 
   constructor(
-    private readonly target: WatchdogTarget,
+    target: WatchdogTarget,
+    queues: readonly string[],
+    slots: number,
     readonly events: WatchdogEvents,
   ) {
+    this.queues = queues;
+    this.seqs = new Int32Array(new SharedArrayBuffer(slots * 2 * 4));
+    this.times = new Float64Array(new SharedArrayBuffer(slots * 2 * 8));
+    this.queueOf = new Int32Array(new SharedArrayBuffer(slots * 4));
+    this.bytes = Buffer.from(new SharedArrayBuffer(slots * SLOT_BYTES));
+    this.current = new Array<ReservedJob | null>(slots).fill(null);
     this.thread = WatchdogThread.acquire(target);
+    this.thread.register(this.id, this, {
+      seqs: this.seqs, times: this.times, queues: this.queueOf, bytes: new Uint8Array(this.bytes.buffer), cap: SLOT_BYTES,
+      keys: queues.map((q) => target.reservedKey(q)), retryAfter: target.retryAfter,
+    });
   }
 
   /** Resolves once the thread runs (bounded), so the first job's reservation is kept from the start. */
@@ -180,39 +202,49 @@ export class Watchdog {
     return this.thread.alive && !this.closed;
   }
 
-  /** A job in hand: its reservation is extended until drop(); `deadline` (epoch ms, 0 = none) is when it overruns. */
-  hold(job: ReservedJob, deadline: number): void {
-    if (this.closed || this.ids.has(job)) return;
-    const id = nextId++;
-    this.ids.set(job, id);
-    this.jobs.set(id, job);
-    this.thread.hold(this, id, {
-      key: this.target.reservedKey(job.queue), raw: job.raw, queue: job.queue, retryAfter: this.target.retryAfter, since: Date.now(), deadline,
-    });
+  /** Slot `slot` holds `job`: its reservation is kept until drop(); `deadline` (epoch ms, 0 = none) is when it overruns. */
+  hold(slot: number, job: ReservedJob, deadline: number): void {
+    if (this.closed || this.current[slot] === job) return;
+    if (this.current[slot]) this.drop(this.current[slot] as ReservedJob);
+    const queue = this.queues.indexOf(job.queue);
+    if (queue < 0) return;
+    const seq = this.seqs[slot * 2] + 1; // odd: held
+    const raw = job.raw;
+    const fits = raw.length * 3 <= SLOT_BYTES || Buffer.byteLength(raw) <= SLOT_BYTES;
+    if (fits) {
+      this.seqs[slot * 2 + 1] = this.bytes.write(raw, slot * SLOT_BYTES, SLOT_BYTES, 'utf8');
+    } else {
+      this.seqs[slot * 2 + 1] = -1;
+      this.thread.post({ t: 'big', loop: this.id, slot, seq, raw });
+    }
+    this.times[slot * 2] = Date.now();
+    this.times[slot * 2 + 1] = deadline;
+    this.queueOf[slot] = queue;
+    this.current[slot] = job;
+    this.slotOf.set(job, slot);
+    Atomics.store(this.seqs, slot * 2, seq);
   }
 
   /** The job is no longer ours to keep (acked, released, failed or finished). */
   drop(job: ReservedJob): void {
-    const id = this.ids.get(job);
-    if (id === undefined) return;
-    this.ids.delete(job);
-    this.jobs.delete(id);
-    this.thread.drop(id);
+    const slot = this.slotOf.get(job);
+    if (slot === undefined) return;
+    this.slotOf.delete(job);
+    this.current[slot] = null;
+    Atomics.add(this.seqs, slot * 2, 1); // even: free
   }
 
   close(): void {
     if (this.closed) return;
-    for (const id of this.jobs.keys()) this.thread.drop(id);
-    this.ids.clear();
-    this.jobs.clear();
+    for (const job of [...this.slotOf.keys()]) this.drop(job);
     this.closed = true;
-    this.thread.release();
+    this.thread.unregister(this.id);
   }
 
-  /** Called by the thread with ids of this loop's jobs whose reservation was gone. */
-  lost(ids: number[]): void {
-    const jobs = ids.map((id) => this.jobs.get(id)).filter((j): j is ReservedJob => j !== undefined);
-    if (jobs.length) this.events.lost(jobs);
+  /** The thread found the reservation of the job in `slot` (at `seq`) gone. */
+  lost(slot: number, seq: number): void {
+    const job = this.current[slot];
+    if (job && Atomics.load(this.seqs, slot * 2) === seq) this.events.lost([job]);
   }
 }
 

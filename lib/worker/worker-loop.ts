@@ -75,7 +75,7 @@ export class WorkerLoop {
     this.watchdog = null;
     if (s.watchdog) {
       try {
-        this.watchdog = new Watchdog(s.watchdog, {
+        this.watchdog = new Watchdog(s.watchdog, s.queues, Math.max(1, s.concurrency), {
           lost: (jobs) => this.warnLost(jobs),
           failed: (error, fatal) => this.watchdogFailed(error, fatal),
         });
@@ -108,7 +108,7 @@ export class WorkerLoop {
     const deadline = this.s.maxTime > 0 ? setTimeout(() => this.stop('max-time'), Math.max(0, this.startedAt + this.s.maxTime * 1000 - Date.now())) : null;
     deadline?.unref();
     try {
-      await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, () => this.slot()));
+      await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, (_, i) => this.slot(i)));
     } finally {
       if (this.heartbeat) clearInterval(this.heartbeat);
       if (deadline) clearTimeout(deadline);
@@ -120,7 +120,7 @@ export class WorkerLoop {
     return reason;
   }
 
-  private async slot(): Promise<void> {
+  private async slot(index: number): Promise<void> {
     let ack: ReservedJob | undefined;
     let waited = false;
     while (!this.stopReason) {
@@ -162,9 +162,9 @@ export class WorkerLoop {
         let watched = false;
         const running = this.runner.process(this.runDriver, job, this.s.defaults, (overrunAt) => {
           watched = true;
-          this.watchdog?.hold(job, overrunAt);
+          this.watchdog?.hold(index, job, overrunAt);
         });
-        if (!watched) this.watchdog?.hold(job, 0); // unreadable or out of tries: kept while its failure is written
+        if (!watched) this.watchdog?.hold(index, job, 0); // unreadable or out of tries: kept while its failure is written
         result = await running;
       } catch (error) {
         // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
