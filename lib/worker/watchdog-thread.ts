@@ -53,7 +53,7 @@ function read(loop, slot) {
   } else {
     raw = Buffer.from(loop.bytes.buffer, slot * loop.cap, len).toString('utf8');
   }
-  const since = loop.times[slot * 2];
+  const since = Date.now(); // first seen: at most a tick after the job was taken
   const deadline = loop.times[slot * 2 + 1];
   const queue = Atomics.load(loop.queues, slot);
   if (Atomics.load(loop.seqs, slot * 2) !== seq) return; // rewritten meanwhile: read it next tick

@@ -161,15 +161,14 @@ export class Watchdog {
   private readonly id = nextLoopId++;
   /** Per slot: [seq, payload length (-1: sent by message)]. */
   private readonly seqs: Int32Array;
-  /** Per slot: [since, deadline] in epoch ms. */
+  /** Per slot: [unused, deadline] in epoch ms (the thread times a job from when it first sees it). */
   private readonly times: Float64Array;
   /** Per slot: the index of its job's queue in `queues`. */
   private readonly queueOf: Int32Array;
   private readonly bytes: Buffer;
   private readonly queues: readonly string[];
-  /** The job each slot holds, and the slot each job is in. */
+  /** The job each slot holds. */
   private readonly current: (ReservedJob | null)[];
-  private readonly slotOf = new Map<ReservedJob, number>();
   private closed = false;
 
   constructor(
@@ -217,26 +216,23 @@ export class Watchdog {
       this.seqs[slot * 2 + 1] = -1;
       this.thread.post({ t: 'big', loop: this.id, slot, seq, raw });
     }
-    this.times[slot * 2] = Date.now();
     this.times[slot * 2 + 1] = deadline;
     this.queueOf[slot] = queue;
     this.current[slot] = job;
-    this.slotOf.set(job, slot);
     Atomics.store(this.seqs, slot * 2, seq);
   }
 
   /** The job is no longer ours to keep (acked, released, failed or finished). */
   drop(job: ReservedJob): void {
-    const slot = this.slotOf.get(job);
-    if (slot === undefined) return;
-    this.slotOf.delete(job);
+    const slot = this.current.indexOf(job);
+    if (slot < 0) return;
     this.current[slot] = null;
     Atomics.add(this.seqs, slot * 2, 1); // even: free
   }
 
   close(): void {
     if (this.closed) return;
-    for (const job of [...this.slotOf.keys()]) this.drop(job);
+    for (const job of this.current) if (job) this.drop(job);
     this.closed = true;
     this.thread.unregister(this.id);
   }
