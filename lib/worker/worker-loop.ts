@@ -277,7 +277,8 @@ export class WorkerLoop {
   }
 
   private watchdogFailed(error: Error, fatal: boolean): void {
-    if (!fatal) return this.reportOutage(error);
+    // The thread's Redis failing is an outage the loop's own commands report (once); the thread goes on trying.
+    if (!fatal) return;
     this.logger.warn(
       `The watchdog thread failed (${error.message}); reservations are kept from the main thread now, and a handler ` +
         `that blocks the event loop is no longer stopped.`,
