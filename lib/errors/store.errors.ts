@@ -26,3 +26,16 @@ export class InvalidFailedJobTimeError extends QueueError {
     super(`${argument} must be a valid Date (or a finite number of hours); got ${String(value)}. Pass a real point in time.`);
   }
 }
+
+/**
+ * The failed-job store could not record a job that failed for good (its database is down or does not answer).
+ * The job is not lost: it stays in its queue and is tried again after retryAfter, until the store is back.
+ */
+export class FailedJobStoreUnavailableError extends QueueError {
+  constructor(
+    readonly store: string,
+    readonly reason: string,
+  ) {
+    super(`The failed-job store (${store}) could not record a failed job: ${reason}. The job stays in its queue and is tried again after retryAfter; check that the database is up.`);
+  }
+}

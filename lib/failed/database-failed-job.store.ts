@@ -1,8 +1,9 @@
 import { dirname } from 'node:path';
+import { Logger } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
 import type { DatabaseOptions } from '../config/queue-options.interface';
-import { InvalidFailedJobTimeError, MissingPeerDependencyError } from '../errors';
+import { FailedJobStoreUnavailableError, InvalidFailedJobTimeError, MissingPeerDependencyError } from '../errors';
 import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interface';
 
 /** How the store writes and reads `failed_at` differs per database family; everything else is plain knex. */
@@ -25,6 +26,12 @@ const CLIENTS: Readonly<Record<string, { driver: string; dialect: Dialect }>> = 
 };
 
 const FEATURE = 'The database failed-job store (failed.driver: "database")';
+
+/**
+ * How long (ms) the store waits for a pooled connection unless the configuration says otherwise (knex's own
+ * default is 60 s): a worker whose database is down must not hold a job that long, past its own stop limits.
+ */
+const ACQUIRE_TIMEOUT_MS = 5000;
 const COLUMNS = ['uuid', 'connection', 'queue', 'payload', 'exception', 'failed_at'] as const;
 
 interface FailedJobRow {
@@ -53,6 +60,11 @@ export class DatabaseFailedJobStore implements FailedJobStore {
   private readonly db: Knex;
   private readonly dialect: Dialect;
   private setupPromise: Promise<void> | undefined;
+  private readonly logger = new Logger('nestjs-queue:failed');
+  /** What the store is, in words for log lines: client and host, or file. */
+  private readonly description: string;
+  /** Whether the last record could not be written: the outage is reported once, and its end once. */
+  private down = false;
 
   constructor(
     knexConfig: DatabaseOptions,
@@ -64,7 +76,9 @@ export class DatabaseFailedJobStore implements FailedJobStore {
     if (known) ensureDriverInstalled(known.driver);
     this.dialect = known?.dialect ?? 'other';
     ensureSqliteDirectory(knexConfig);
-    this.db = knexModule.knex(this.dialect === 'mysql' ? withUtcSessions(knexConfig) : (knexConfig as Knex.Config));
+    this.description = describeDatabase(knexConfig);
+    const config = withQuietReconnects(withAcquireTimeout(knexConfig), this.logger);
+    this.db = knexModule.knex(this.dialect === 'mysql' ? withUtcSessions(config) : (config as Knex.Config));
   }
 
   /** Creates the table and its indexes when missing. Runs once per store; every other method awaits it first. */
@@ -78,7 +92,32 @@ export class DatabaseFailedJobStore implements FailedJobStore {
     return this.setupPromise;
   }
 
+  /**
+   * Writes the record, or throws FailedJobStoreUnavailableError (the job is then kept in its queue). A database
+   * that is down is logged once, when it goes, and once when it is back; never once per job.
+   */
   async log(record: FailedJobRecord): Promise<void> {
+    try {
+      await this.write(record);
+    } catch (error) {
+      if (error instanceof InvalidFailedJobTimeError) throw error;
+      const reason = describeFailure(error);
+      if (!this.down) {
+        this.down = true;
+        this.logger.error(
+          `The failed-job store (${this.description}) is unreachable: ${reason}. Jobs that fail for good stay in their queues ` +
+            `and are tried again after retryAfter until it is back.`,
+        );
+      }
+      throw new FailedJobStoreUnavailableError(this.description, reason);
+    }
+    if (this.down) {
+      this.down = false;
+      this.logger.log(`The failed-job store (${this.description}) is back: failed jobs are recorded again.`);
+    }
+  }
+
+  private async write(record: FailedJobRecord): Promise<void> {
     await this.setup();
     await this.db(this.table)
       .insert({
@@ -134,8 +173,18 @@ export class DatabaseFailedJobStore implements FailedJobStore {
     return this.db(this.table).where('failed_at', '<', cutoff).del();
   }
 
+  /** Closes the pool; a connection still being opened to a database that does not answer is not waited for past 5 s. */
   async close(): Promise<void> {
-    await this.db.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ACQUIRE_TIMEOUT_MS);
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.db.destroy(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async createTableIfMissing(): Promise<void> {
@@ -259,6 +308,62 @@ function isModuleNotFound(error: unknown, name: string): boolean {
     (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
     error.message.includes(`'${name}'`)
   );
+}
+
+/** The configured acquire timeout, or ACQUIRE_TIMEOUT_MS. */
+function withAcquireTimeout(config: DatabaseOptions): DatabaseOptions {
+  return config.acquireConnectionTimeout === undefined ? { ...config, acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS } : config;
+}
+
+/**
+ * knex warns with a full stack on every failed attempt to open a connection ("Acquire connection error"), many times
+ * a second while a database is down; the store reports the outage itself, once. Other knex messages go to the
+ * Nest logger. A `log` of the configuration is kept as it is.
+ */
+function withQuietReconnects(config: DatabaseOptions, logger: Logger): DatabaseOptions {
+  if (config.log !== undefined) return config;
+  const text = (message: unknown) => (typeof message === 'string' ? message : String(message));
+  return {
+    ...config,
+    log: {
+      warn: (message: unknown) => {
+        if (!/^Acquire connection error/.test(text(message))) logger.warn(text(message));
+      },
+      error: (message: unknown) => logger.error(text(message)),
+      deprecate: (message: unknown) => logger.warn(text(message)),
+      debug: () => undefined,
+    },
+  };
+}
+
+/** "pg at 127.0.0.1:5432", "better-sqlite3 at /path/file.sqlite": never the password. */
+function describeDatabase(config: DatabaseOptions): string {
+  const client = typeof config.client === 'string' ? config.client : 'database';
+  const c = config.connection;
+  if (typeof c === 'string') {
+    try {
+      const url = new URL(c);
+      return `${client} at ${url.host}${url.pathname}`;
+    } catch {
+      return client;
+    }
+  }
+  if (c && typeof c === 'object') {
+    if (typeof c.filename === 'string') return `${client} at ${c.filename}`;
+    const host = typeof c.host === 'string' ? c.host : 'localhost';
+    return `${client} at ${host}${c.port !== undefined ? `:${String(c.port)}` : ''}`;
+  }
+  return client;
+}
+
+/** A driver error in one line: its code and message, no stack. */
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'KnexTimeoutError') return `no connection within ${ACQUIRE_TIMEOUT_MS / 1000} s (the database does not answer)`;
+  const errors = (error as Error & { errors?: unknown[] }).errors;
+  // Node's AggregateError (a host with IPv4 and IPv6 addresses): the first cause says it.
+  if (!error.message && Array.isArray(errors) && errors[0] instanceof Error) return errors[0].message;
+  return error.message.replace(/\.+$/, '');
 }
 
 /**

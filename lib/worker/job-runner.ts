@@ -65,7 +65,11 @@ export class JobRunner extends SyncRunner {
     manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
   }
 
-  async process(driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults): Promise<ProcessResult> {
+  /**
+   * `watch`, when given, is called synchronously (before the first await) with the time (epoch ms, 0 = none) past
+   * which the job has overrun its timeout and grace, once the payload is read.
+   */
+  async process(driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults, watch?: (deadline: number) => void): Promise<ProcessResult> {
     let payload: JobPayload;
     let definition: JobDefinition | undefined;
     let data: unknown;
@@ -87,10 +91,15 @@ export class JobRunner extends SyncRunner {
     const job = this.context(payload, data, driver.connectionName, reserved.queue, maxTries);
     const timeout = payload.timeout ?? defaults.timeout;
     const nowSeconds = Date.now() / 1000;
+    watch?.(timeout > 0 ? Date.now() + (timeout + defaults.timeoutGrace) * 1000 : 0);
 
     if (payload.retryUntil !== undefined ? nowSeconds > payload.retryUntil : maxTries > 0 && payload.attempts > maxTries) {
+      // As Laravel's Worker::process: JobProcessing, then the failure (JobFailed), then JobExceptionOccurred.
       const reason = payload.retryUntil !== undefined ? 'retryUntil' : 'tries';
-      await this.outcomes.fail(driver, reserved, job, definition, new MaxAttemptsExceededError(payload.job, reason));
+      const error = new MaxAttemptsExceededError(payload.job, reason);
+      if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(driver.connectionName, job));
+      await this.outcomes.fail(driver, reserved, job, definition, error);
+      if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(driver.connectionName, job, error));
       return 'handled';
     }
 
@@ -100,11 +109,11 @@ export class JobRunner extends SyncRunner {
     let settled = true;
     try {
       handler = await definition.resolve();
-      if (payload.uniqueKey && payload.uniqueUntil === 'processing') {
-        await this.dispatcher.releaseUnique(driver.connectionName, payload.uniqueKey, payload.uuid);
-      }
+      const uniqueKey = payload.uniqueUntil === 'processing' ? payload.uniqueKey : undefined;
+      // Until processing means until handle() starts: a job a middleware releases keeps its lock (as Laravel).
+      const beforeHandle = uniqueKey ? () => this.dispatcher.releaseUnique(driver.connectionName, uniqueKey, payload.uuid) : undefined;
       const middleware = middlewareFor(definition, data);
-      const run = runThroughPipeline(middleware, handler, data, job);
+      const run = runThroughPipeline(middleware, handler, data, job, beforeHandle);
       if (timeout > 0) {
         const outcome = await this.withTimeout(run, job, timeout, defaults.timeoutGrace);
         if (outcome !== 'ok') {

@@ -21,18 +21,23 @@ export function middlewareFor(definition: JobDefinition, data: unknown): JobMidd
   return out;
 }
 
-/** Runs the middleware around the handler; each calls next() to go on. */
+/**
+ * Runs the middleware around the handler; each calls next() to go on. `beforeHandle` runs once every middleware
+ * has let the job through, just before the handler (a job a middleware releases or deletes never reaches it).
+ */
 export async function runThroughPipeline(
   middleware: JobMiddleware[],
   handler: JobHandlerInstance,
   data: unknown,
   job: JobContext,
+  beforeHandle?: () => Promise<void>,
 ): Promise<void> {
   const step = async (i: number): Promise<void> => {
     if (i < middleware.length) {
       await middleware[i].handle(job, () => step(i + 1));
       return;
     }
+    if (beforeHandle) await beforeHandle();
     await handler.handle(data, job);
   };
   await step(0);

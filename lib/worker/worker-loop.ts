@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { getHeapStatistics } from 'node:v8';
 import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
 import type { RedisClient } from '../redis/redis-connections';
 import { QueueEvents } from '../events/queue-events.service';
 import { Looping, WorkerStopping } from '../events/queue-event.classes';
 import { JobRunner, RunDefaults } from './job-runner';
 import { WORKER_EXIT_CODES, WorkerStopReason } from './worker-options.interface';
+import { FailedJobStoreUnavailableError } from '../errors';
 import { Sleeper } from './sleeper';
+import { MemoryGauge } from './memory-gauge';
+import { Watchdog, WatchdogTarget } from './watchdog';
+import { SettleTrackingDriver } from './settle-tracking-driver';
 
 export interface LoopSettings {
   connection: string;
@@ -23,6 +26,8 @@ export interface LoopSettings {
   /** Keys for the restart timestamp and for pausing queues. */
   restartKey: string;
   pausedKey: (queue: string) => string;
+  /** Where a watchdog thread keeps reservations and the timeout (Redis connections), or null for none. */
+  watchdog: WatchdogTarget | null;
 }
 
 /** How often (ms) the loop reads the restart timestamp and paused queues, at most. */
@@ -36,10 +41,17 @@ export class WorkerLoop {
   private readonly logger = new Logger('nestjs-queue:worker');
   private stopReason: WorkerStopReason | null = null;
   private readonly inHand = new Set<ReservedJob>();
+  /** Jobs in hand whose reservation the run has already acked or released: the heartbeat leaves them alone. */
+  private readonly settled = new WeakSet<ReservedJob>();
+  /** The driver as runs see it: their acks and releases are noted in `settled`. */
+  private readonly runDriver: QueueDriver;
   private taken = 0;
   private finished = 0;
   private readonly startedAt = Date.now();
   private readonly sleeper = new Sleeper();
+  private readonly memory: MemoryGauge;
+  /** Keeps the reservations in hand and the timeout from a thread of its own; null: the heartbeat runs here. */
+  private watchdog: Watchdog | null;
   private idle: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private restartStamp: string | null = null;
@@ -55,6 +67,22 @@ export class WorkerLoop {
     private readonly s: LoopSettings,
   ) {
     this.activeQueues = s.queues;
+    this.memory = new MemoryGauge(s.memory);
+    this.runDriver = new SettleTrackingDriver(driver, (job) => {
+      this.settled.add(job);
+      this.watchdog?.drop(job);
+    });
+    this.watchdog = null;
+    if (s.watchdog) {
+      try {
+        this.watchdog = new Watchdog(s.watchdog, s.queues, Math.max(1, s.concurrency), {
+          lost: (jobs) => this.warnLost(jobs),
+          failed: (error, fatal) => this.watchdogFailed(error, fatal),
+        });
+      } catch (error) {
+        this.watchdogFailed(error instanceof Error ? error : new Error(String(error)), true);
+      }
+    }
   }
 
   get exitCode(): number {
@@ -74,14 +102,17 @@ export class WorkerLoop {
     } catch (error) {
       this.reportOutage(error);
     }
-    // Twice per reservation, so a late beat still lands before it lapses (a 1 s floor would equal a 1 s retryAfter).
-    const beat = Math.max(100, this.driver.retryAfter * 500);
-    this.heartbeat = setInterval(() => void this.extendReservations(), beat);
-    this.heartbeat.unref();
+    if (this.watchdog) await this.watchdog.ready();
+    if (!this.watchdog?.alive) this.startHeartbeat();
+    // --max-time holds whatever the loop is waiting on (a Redis outage, a slow store): jobs in hand still finish.
+    const deadline = this.s.maxTime > 0 ? setTimeout(() => this.stop('max-time'), Math.max(0, this.startedAt + this.s.maxTime * 1000 - Date.now())) : null;
+    deadline?.unref();
     try {
-      await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, () => this.slot()));
+      await Promise.all(Array.from({ length: Math.max(1, this.s.concurrency) }, (_, i) => this.slot(i)));
     } finally {
       if (this.heartbeat) clearInterval(this.heartbeat);
+      if (deadline) clearTimeout(deadline);
+      this.watchdog?.close();
       await this.driver.close();
     }
     const reason = this.stopReason ?? 'stopped';
@@ -89,7 +120,7 @@ export class WorkerLoop {
     return reason;
   }
 
-  private async slot(): Promise<void> {
+  private async slot(index: number): Promise<void> {
     let ack: ReservedJob | undefined;
     let waited = false;
     while (!this.stopReason) {
@@ -105,6 +136,9 @@ export class WorkerLoop {
         if (this.stopReason) break;
         this.reportOutage(error);
         await this.sleeper.sleep(1000);
+        // As Laravel's failed pop: no job this time round, so --once and --stop-when-empty stop here too.
+        if (this.s.once) this.stop('once');
+        else if (this.s.stopWhenEmpty && this.inHand.size === 0) this.stop('empty');
         continue;
       }
       if (jobs.length === 0) {
@@ -125,13 +159,21 @@ export class WorkerLoop {
       this.inHand.add(job);
       let result;
       try {
-        result = await this.runner.process(this.driver, job, this.s.defaults);
+        let watched = false;
+        const running = this.runner.process(this.runDriver, job, this.s.defaults, (overrunAt) => {
+          watched = true;
+          this.watchdog?.hold(index, job, overrunAt);
+        });
+        if (!watched) this.watchdog?.hold(index, job, 0); // unreadable or out of tries: kept while its failure is written
+        result = await running;
       } catch (error) {
         // Redis or the failed store failed mid-job: the reservation stays and the job returns after retryAfter.
-        this.reportOutage(error);
+        // The store reports its own outage (once); only Redis's is the connection's.
+        if (!(error instanceof FailedJobStoreUnavailableError)) this.reportOutage(error);
         result = 'handled' as const;
       } finally {
         this.inHand.delete(job);
+        this.watchdog?.drop(job);
       }
       this.finished++;
       if (result === 'done') ack = job;
@@ -154,7 +196,7 @@ export class WorkerLoop {
   /** Stop checks after each job, in Laravel's order. */
   private async checkAfterJob(): Promise<void> {
     if (this.stopReason) return;
-    if (this.s.memory > 0 && getHeapStatistics().used_heap_size / 1048576 >= this.s.memory) return this.stop('memory');
+    if (this.memory.overLimit()) return this.stop('memory');
     try {
       await this.readControl(false);
     } catch (error) {
@@ -207,16 +249,42 @@ export class WorkerLoop {
     return this.idle;
   }
 
+  /** The heartbeat in this thread, when there is no watchdog thread to keep the reservations. */
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    // Twice per reservation, so a late beat still lands before it lapses (a 1 s floor would equal a 1 s retryAfter).
+    const beat = Math.max(100, this.driver.retryAfter * 500);
+    this.heartbeat = setInterval(() => void this.extendReservations(), beat);
+    this.heartbeat.unref();
+  }
+
   private async extendReservations(): Promise<void> {
-    if (this.inHand.size === 0) return;
+    const held = [...this.inHand].filter((job) => !this.settled.has(job));
+    if (held.length === 0) return;
     try {
-      const lost = await this.driver.extend([...this.inHand]);
-      for (const job of lost) {
-        this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
-      }
+      this.warnLost(await this.driver.extend(held));
     } catch (error) {
       this.reportOutage(error);
     }
+  }
+
+  private warnLost(lost: readonly ReservedJob[]): void {
+    for (const job of lost) {
+      // Given up (acked, released, failed) or finished while the extend was on its way: not lost.
+      if (!this.inHand.has(job) || this.settled.has(job)) continue;
+      this.logger.warn(`The reservation of a ${job.queue} job had expired before the heartbeat: it may run twice.`);
+    }
+  }
+
+  private watchdogFailed(error: Error, fatal: boolean): void {
+    // The thread's Redis failing is an outage the loop's own commands report (once); the thread goes on trying.
+    if (!fatal) return;
+    this.logger.warn(
+      `The watchdog thread failed (${error.message}); reservations are kept from the main thread now, and a handler ` +
+        `that blocks the event loop is no longer stopped.`,
+    );
+    this.watchdog = null;
+    if (!this.stopReason || this.inHand.size > 0) this.startHeartbeat();
   }
 
   private reportOutage(error: unknown): void {

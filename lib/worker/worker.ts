@@ -9,6 +9,9 @@ import { JobRunner } from './job-runner';
 import { WorkerLoop } from './worker-loop';
 import { WorkerOptions, WorkerStopReason, WORKER_EXIT_CODES } from './worker-options.interface';
 import { restartKey, pausedKey } from './control-keys';
+import { RedisQueueDriver } from '../drivers/redis/redis-queue.driver';
+import { transferableOptions, WatchdogTarget } from './watchdog';
+import type { QueueDriver } from '../drivers/queue-driver.interface';
 
 /**
  * Takes jobs from queues and runs them: `php artisan queue:work` as a service. When the application closes
@@ -47,7 +50,8 @@ export class Worker implements BeforeApplicationShutdown {
     backoff.forEach((b) => num('backoff', b, 0));
     const concurrency = Math.floor(num('concurrency', options.concurrency, 1));
     if (concurrency < 1) throw new QueueConfigError('worker.concurrency', 'must be 1 or more');
-    const loop = new WorkerLoop(this.manager.createDriver(settings.name), this.runner, this.events, this.manager.redis.get(settings.server), {
+    const driver = this.manager.createDriver(settings.name);
+    const loop = new WorkerLoop(driver, this.runner, this.events, this.manager.redis.get(settings.server), {
       connection: settings.name,
       queues,
       concurrency,
@@ -66,6 +70,7 @@ export class Worker implements BeforeApplicationShutdown {
       },
       restartKey: restartKey(this.config.prefix),
       pausedKey: (queue) => pausedKey(this.config.prefix, settings.name, queue),
+      watchdog: this.watchdogTarget(settings.server, driver),
     });
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
     const running = loop.run();
@@ -98,6 +103,21 @@ export class Worker implements BeforeApplicationShutdown {
   /** The process exit code for a stop reason (12 for memory, as Laravel). */
   static exitCode(reason: WorkerStopReason): number {
     return WORKER_EXIT_CODES[reason];
+  }
+
+  /** The watchdog thread's Redis server and key names, for a Redis connection. */
+  private watchdogTarget(server: string, driver: QueueDriver): WatchdogTarget | null {
+    if (!(driver instanceof RedisQueueDriver)) return null;
+    const options = this.config.redis[server] as Record<string, unknown>;
+    const cluster = Array.isArray(options.cluster) ? (options.cluster as unknown[]) : null;
+    const clusterOptions = (options.options ?? {}) as { redisOptions?: Record<string, unknown> };
+    return {
+      server: transferableOptions(cluster ? clusterOptions.redisOptions ?? {} : options),
+      cluster,
+      reservedKey: (queue) => driver.keys(queue).reserved,
+      retryAfter: driver.retryAfter,
+      exitCode: WORKER_EXIT_CODES.timeout,
+    };
   }
 
   private handleSignals(loop: WorkerLoop): () => void {
