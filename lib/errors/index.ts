@@ -4,3 +4,4 @@ export * from './dispatch.errors';
 export * from './job.errors';
 export * from './store.errors';
 export * from './batch.errors';
+export * from './failover.errors';

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
+import type { DispatchWriter } from '../../redis/dispatch-writer';
 import { queueKeys, QueueKeys } from './queue-keys';
 import { sendScript } from './script-sender';
 
@@ -50,6 +51,8 @@ export class RedisQueueDriver implements QueueDriver {
   readonly blockFor: number | null;
   private readonly client: RedisClient;
   private readonly cluster: boolean;
+  /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. */
+  private readonly writer: DispatchWriter;
   private readonly keyCache = new Map<string, QueueKeys>();
   private blocking: RedisClient | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
@@ -64,6 +67,7 @@ export class RedisQueueDriver implements QueueDriver {
     this.blockFor = options.blockFor;
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
+    this.writer = connections.writer(options.server);
   }
 
   keys(queue: string): QueueKeys {
@@ -103,7 +107,7 @@ export class RedisQueueDriver implements QueueDriver {
       const calls: Promise<unknown>[] = [];
       for (let i = 0; i < group.payloads.length; i += PUSH_CHUNK) {
         const chunk = group.payloads.length <= PUSH_CHUNK ? group.payloads : group.payloads.slice(i, i + PUSH_CHUNK);
-        calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], chunk));
+        calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk)));
       }
       const done = calls.length === 1 ? calls[0] : Promise.all(calls);
       done.then(
@@ -121,14 +125,16 @@ export class RedisQueueDriver implements QueueDriver {
     const k = this.keys(queue);
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < payloads.length; i += PUSH_CHUNK) {
-      calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK)));
+      const chunk = payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK);
+      calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk)));
     }
     await Promise.all(calls);
   }
 
   async later(queue: string, payload: string, delaySeconds: number): Promise<void> {
     if (delaySeconds <= 0) return this.push(queue, payload);
-    await SCRIPTS.later.run(this.client, [this.keys(queue).delayed], [delaySeconds, payload]);
+    const delayed = this.keys(queue).delayed;
+    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed], [delaySeconds, payload]));
   }
 
   /**

@@ -1,0 +1,216 @@
+import { spawn, ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Redis, { Cluster } from 'ioredis';
+import { freePort } from './redis-server';
+import { sleep, waitUntil } from './test-redis';
+
+const run = promisify(execFile);
+
+/** One redis-server of a test cluster. */
+export interface ClusterNodeProcess {
+  port: number;
+  dir: string;
+  process: ChildProcess;
+}
+
+/**
+ * A local Redis Cluster owned by the test file that started it: 3 masters and 3 replicas on free ports in a
+ * temp dir, a short node timeout so a killed master fails over in a few seconds. Never touches port 6379.
+ */
+export interface OwnedRedisCluster {
+  nodes: ClusterNodeProcess[];
+  /** Seed nodes for ioredis: every node's { host, port }. */
+  seeds: { host: string; port: number }[];
+  nodeTimeoutMs: number;
+  /** A plain ioredis Cluster client for inspecting keys. Closed by stop(). */
+  client(): Cluster;
+  /** Port of the master that serves `key` now (asked of the cluster, not of a cached map). */
+  masterPortOf(key: string): Promise<number>;
+  /** Ports of the current masters, in slot order. */
+  masterPorts(): Promise<number[]>;
+  /** SIGKILLs the node on `port` (no shutdown, no persistence). */
+  kill(port: number): Promise<void>;
+  /** Starts a killed node again on its port and directory; it rejoins (as a replica if it was failed over). */
+  revive(port: number): Promise<void>;
+  /** Waits until every slot is served and every master answers (cluster_state:ok on every running node). */
+  waitHealthy(timeoutMs?: number): Promise<void>;
+  /** Deletes every key on every master. Only ever call on a cluster this helper started. */
+  flushAll(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartClusterOptions {
+  nodeTimeoutMs?: number;
+}
+
+export async function startRedisCluster(options: StartClusterOptions = {}): Promise<OwnedRedisCluster> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2000;
+  const root = mkdtempSync(join(tmpdir(), 'nestjs-queue-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 6) {
+    const port = await freePort();
+    // The cluster bus listens on port + 10000: both must be free and below 65536.
+    if (port !== 6379 && port + 10000 < 65536 && !ports.includes(port) && (await isFree(port + 10000))) ports.push(port);
+  }
+  const nodes: ClusterNodeProcess[] = [];
+  const launch = async (port: number, dir: string): Promise<ChildProcess> => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
+        '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
+        '--cluster-node-timeout', String(nodeTimeoutMs),
+        '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+      ],
+      { stdio: 'ignore' },
+    );
+    await waitForPing(port, child);
+    return child;
+  };
+  const clients: Cluster[] = [];
+  try {
+    for (const port of ports) {
+      const dir = join(root, String(port));
+      mkdirSync(dir);
+      nodes.push({ port, dir, process: await launch(port, dir) });
+    }
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+      { timeout: 60000 },
+    );
+  } catch (error) {
+    for (const node of nodes) node.process.kill('SIGKILL');
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+
+  const running = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
+  const ask = async <T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> => {
+    const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      return await fn(r);
+    } finally {
+      r.disconnect();
+    }
+  };
+  const slotMap = async (): Promise<[number, number, number][]> => {
+    for (const node of running()) {
+      try {
+        const slots = (await ask(node.port, (r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number]][];
+        return slots.map(([from, to, master]) => [from, to, Number(master[1])]);
+      } catch {
+        // Try the next node.
+      }
+    }
+    throw new Error('no cluster node answers CLUSTER SLOTS');
+  };
+
+  const cluster: OwnedRedisCluster = {
+    nodes,
+    seeds: ports.map((port) => ({ host: '127.0.0.1', port })),
+    nodeTimeoutMs,
+    client() {
+      const c = new Cluster(cluster.seeds, { redisOptions: { maxRetriesPerRequest: 1 } });
+      c.on('error', () => undefined);
+      clients.push(c);
+      return c;
+    },
+    async masterPortOf(key) {
+      const slot = Number(await ask(running()[0].port, (r) => r.call('CLUSTER', 'KEYSLOT', key)));
+      const owner = (await slotMap()).find(([from, to]) => slot >= from && slot <= to);
+      if (!owner) throw new Error(`no master serves slot ${slot} of ${key}`);
+      return owner[2];
+    },
+    async masterPorts() {
+      return [...new Set((await slotMap()).sort((a, b) => a[0] - b[0]).map((s) => s[2]))];
+    },
+    async kill(port) {
+      const node = nodes.find((n) => n.port === port);
+      if (!node) throw new Error(`no cluster node on port ${port}`);
+      await stopChild(node.process, 'SIGKILL');
+    },
+    async revive(port) {
+      const node = nodes.find((n) => n.port === port);
+      if (!node) throw new Error(`no cluster node on port ${port}`);
+      node.process = await launch(port, node.dir);
+    },
+    async waitHealthy(timeoutMs = 30000) {
+      await waitUntil(
+        async () => {
+          try {
+            for (const node of running()) {
+              const info = String(await ask(node.port, (r) => r.call('CLUSTER', 'INFO')));
+              if (!info.includes('cluster_state:ok')) return false;
+            }
+            const map = await slotMap();
+            const covered = map.reduce((n, [from, to]) => n + (to - from + 1), 0);
+            if (covered !== 16384) return false;
+            const alive = new Set(running().map((n) => n.port));
+            return map.every(([, , master]) => alive.has(master));
+          } catch {
+            return false;
+          }
+        },
+        'the Redis Cluster to report cluster_state:ok with every slot served',
+        timeoutMs,
+      );
+    },
+    async flushAll() {
+      const map = await slotMap();
+      for (const port of new Set(map.map((s) => s[2]))) await ask(port, (r) => r.flushall());
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      await Promise.all(nodes.map((n) => stopChild(n.process, 'SIGKILL')));
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  await cluster.waitHealthy(60000);
+  // Every node must know every slot's owner before a client's first CLUSTER SLOTS (create returns a bit early).
+  await sleep(200);
+  return cluster;
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} before it listened on ${port}`);
+      const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      r.on('error', () => undefined);
+      try {
+        await r.connect();
+        return (await r.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        r.disconnect();
+      }
+    },
+    `redis-server on port ${port} to answer PING`,
+    15000,
+  );
+}
+
+async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
