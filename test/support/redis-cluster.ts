@@ -29,6 +29,8 @@ export interface OwnedRedisCluster {
   client(): Cluster;
   /** Port of the master that serves `key` now (asked of the cluster, not of a cached map). */
   masterPortOf(key: string): Promise<number>;
+  /** The keys held by the node on `port` (KEYS: test-sized data only). */
+  keysOn(port: number, pattern?: string): Promise<string[]>;
   /** Ports of the current masters, in slot order. */
   masterPorts(): Promise<number[]>;
   /** SIGKILLs the node on `port` (no shutdown, no persistence). */
@@ -126,6 +128,9 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       const owner = (await slotMap()).find(([from, to]) => slot >= from && slot <= to);
       if (!owner) throw new Error(`no master serves slot ${slot} of ${key}`);
       return owner[2];
+    },
+    async keysOn(port, pattern = '*') {
+      return (await ask(port, (r) => r.keys(pattern))).sort();
     },
     async masterPorts() {
       return [...new Set((await slotMap()).sort((a, b) => a[0] - b[0]).map((s) => s[2]))];
