@@ -33,11 +33,21 @@ export interface OwnedRedisCluster {
   keysOn(port: number, pattern?: string): Promise<string[]>;
   /** Ports of the current masters, in slot order. */
   masterPorts(): Promise<number[]>;
+  /** Port of a replica of the master on `masterPort`. */
+  replicaOf(masterPort: number): Promise<number>;
+  /**
+   * A clean failover (CLUSTER FAILOVER on its replica: the replica catches up first): the replica of the master
+   * on `masterPort` becomes master. Resolves with the new master's port once the slot map names it.
+   */
+  failover(masterPort: number): Promise<number>;
   /** SIGKILLs the node on `port` (no shutdown, no persistence). */
   kill(port: number): Promise<void>;
   /** Starts a killed node again on its port and directory; it rejoins (as a replica if it was failed over). */
   revive(port: number): Promise<void>;
-  /** Waits until every slot is served and every master answers (cluster_state:ok on every running node). */
+  /**
+   * Waits until every slot is served by a running master, every running node reports cluster_state:ok, and every
+   * other running node is a replica in sync with its master.
+   */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Deletes every key on every master. Only ever call on a cluster this helper started. */
   flushAll(): Promise<void>;
@@ -65,7 +75,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
         '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
         '--cluster-node-timeout', String(nodeTimeoutMs),
-        '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
+        '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--daemonize', 'no', '--loglevel', 'warning',
       ],
       { stdio: 'ignore' },
     );
@@ -101,11 +111,11 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       r.disconnect();
     }
   };
-  const slotMap = async (): Promise<[number, number, number][]> => {
+  const slotMap = async (): Promise<[number, number, number, number[]][]> => {
     for (const node of running()) {
       try {
-        const slots = (await ask(node.port, (r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, [string, number]][];
-        return slots.map(([from, to, master]) => [from, to, Number(master[1])]);
+        const slots = (await ask(node.port, (r) => r.call('CLUSTER', 'SLOTS'))) as [number, number, ...[string, number][]][];
+        return slots.map(([from, to, master, ...replicas]) => [from, to, Number(master[1]), replicas.map((r) => Number(r[1]))]);
       } catch {
         // Try the next node.
       }
@@ -135,6 +145,21 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     async masterPorts() {
       return [...new Set((await slotMap()).sort((a, b) => a[0] - b[0]).map((s) => s[2]))];
     },
+    async replicaOf(masterPort) {
+      const entry = (await slotMap()).find((s) => s[2] === masterPort && s[3].length > 0);
+      if (!entry) throw new Error(`the master on ${masterPort} has no replica`);
+      return entry[3][0];
+    },
+    async failover(masterPort) {
+      const replica = await cluster.replicaOf(masterPort);
+      await ask(replica, (r) => r.call('CLUSTER', 'FAILOVER'));
+      await waitUntil(
+        async () => (await slotMap()).some((s) => s[2] === replica),
+        `replica ${replica} to take over from ${masterPort}`,
+        30000,
+      );
+      return replica;
+    },
     async kill(port) {
       const node = nodes.find((n) => n.port === port);
       if (!node) throw new Error(`no cluster node on port ${port}`);
@@ -152,12 +177,18 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
             for (const node of running()) {
               const info = String(await ask(node.port, (r) => r.call('CLUSTER', 'INFO')));
               if (!info.includes('cluster_state:ok')) return false;
+              // A replica that has not synced with its master yet would refuse to fail over (its data counts as
+              // too old, cluster-replica-validity-factor), so a test's failover would never end.
+              const replication = await ask(node.port, (r) => r.info('replication'));
+              if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
             }
             const map = await slotMap();
             const covered = map.reduce((n, [from, to]) => n + (to - from + 1), 0);
             if (covered !== 16384) return false;
             const alive = new Set(running().map((n) => n.port));
-            return map.every(([, , master]) => alive.has(master));
+            const replicas = map.reduce((n, [, , , r]) => n + r.filter((port) => alive.has(port)).length, 0);
+            // Every running node serves: 3 masters, the rest replicas of them.
+            return map.every(([, , master]) => alive.has(master)) && new Set(map.map((m) => m[2])).size + replicas === alive.size;
           } catch {
             return false;
           }
