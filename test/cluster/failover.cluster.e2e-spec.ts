@@ -3,8 +3,8 @@ import type { RedisServerQueueOptions } from '../../lib';
 import { queueKeys } from '../../lib/drivers/redis/queue-keys';
 import { OwnedRedisCluster, startRedisCluster } from '../support/redis-cluster';
 import { waitUntil } from '../support/test-redis';
-import { ClusterTestApp, createClusterApp } from './cluster-app';
-import { lossReport, printReport, produce, runs, TrackedJob } from './failover-workload';
+import { ClusterTestApp, createClusterApp } from './support/cluster-app';
+import { lossReport, printReport, produce, runs, TrackedJob } from './support/failover-workload';
 
 jest.setTimeout(240000);
 

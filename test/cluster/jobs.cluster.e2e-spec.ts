@@ -4,8 +4,8 @@ import {
 import { queueKeys } from '../../lib/drivers/redis/queue-keys';
 import { OwnedRedisCluster, startRedisCluster } from '../support/redis-cluster';
 import { waitUntil } from '../support/test-redis';
-import { ClusterTestApp, createClusterApp } from './cluster-app';
-import { queuesOnDistinctMasters } from './cluster-queues';
+import { ClusterTestApp, createClusterApp } from './support/cluster-app';
+import { queuesOnDistinctMasters } from './support/cluster-queues';
 
 jest.setTimeout(120000);
 

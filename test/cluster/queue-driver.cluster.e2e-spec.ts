@@ -3,7 +3,7 @@ import { queueKeys } from '../../lib/drivers/redis/queue-keys';
 import { RedisConnections } from '../../lib/redis/redis-connections';
 import { describeQueueDriverContract } from '../drivers/queue-driver.contract';
 import { OwnedRedisCluster, startRedisCluster } from '../support/redis-cluster';
-import { queuesOnDistinctMasters } from './cluster-queues';
+import { queuesOnDistinctMasters } from './support/cluster-queues';
 
 jest.setTimeout(120000);
 

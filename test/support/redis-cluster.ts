@@ -75,7 +75,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
         '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
         '--cluster-node-timeout', String(nodeTimeoutMs),
-        '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--daemonize', 'no', '--loglevel', 'warning',
+        '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--enable-debug-command', 'local', '--daemonize', 'no', '--loglevel', 'warning',
       ],
       { stdio: 'ignore' },
     );

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Bus, FailedJobs, QueueManager, QueueModule, QueueModuleOptions, Worker } from '../../lib';
-import type { RedisServerQueueOptions } from '../../lib';
-import type { OwnedRedisCluster } from '../support/redis-cluster';
+import { Bus, FailedJobs, QueueManager, QueueModule, QueueModuleOptions, Worker } from '../../../lib';
+import type { RedisServerOptions, RedisServerQueueOptions } from '../../../lib';
+import type { OwnedRedisCluster } from '../../support/redis-cluster';
 
 export interface ClusterTestApp {
   app: INestApplicationContext;
@@ -25,11 +25,16 @@ export async function createClusterApp(
   options: QueueModuleOptions = {},
   server: RedisServerQueueOptions = {},
 ): Promise<ClusterTestApp> {
-  // Both servers the defaults define ('queue' serves the default connections, 'default' the rest) are the
-  // cluster: a server left to its default would be the machine's 127.0.0.1:6379.
-  const onCluster = { cluster: cluster.seeds, ...server };
+  return createAppOn({ cluster: cluster.seeds, ...server }, providers, options);
+}
+
+/**
+ * The same on any Redis set-up: `server` is both servers the defaults define ('queue' serves the default
+ * connections, 'default' the rest); a server left to its default would be the machine's 127.0.0.1:6379.
+ */
+export async function createAppOn(server: RedisServerOptions, providers: Provider[], options: QueueModuleOptions = {}): Promise<ClusterTestApp> {
   const config: QueueModuleOptions = {
-    redis: { queue: onCluster, default: onCluster },
+    redis: { queue: server, default: server },
     failed: { driver: 'redis' },
     batching: { driver: 'redis' },
     ...options,

@@ -1,4 +1,4 @@
-import { Job, JobContext } from '../../lib';
+import { Job, JobContext } from '../../../lib';
 import type { ClusterTestApp } from './cluster-app';
 
 /** Every run of a TrackedJob in this process: its dispatch number, once per run. */

@@ -1,5 +1,5 @@
-import { queueKeys } from '../../lib/drivers/redis/queue-keys';
-import type { OwnedRedisCluster } from '../support/redis-cluster';
+import { queueKeys } from '../../../lib/drivers/redis/queue-keys';
+import type { OwnedRedisCluster } from '../../support/redis-cluster';
 
 /**
  * `count` queue names whose keys (under `prefix`, hash-tagged per queue) are served by `count` different masters.
