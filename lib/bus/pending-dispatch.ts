@@ -9,9 +9,10 @@ export class PendingDispatch implements PromiseLike<string | null> {
   private connection?: string;
   private queue?: string;
   private delaySeconds?: number;
+  private replicaCount?: number;
   private sent: Promise<string | null> | null = null;
 
-  constructor(private readonly send: (options: { connection?: string; queue?: string; delay?: number }) => Promise<string | null>) {}
+  constructor(private readonly send: (options: { connection?: string; queue?: string; delay?: number; replicas?: number }) => Promise<string | null>) {}
 
   onConnection(connection: string): this {
     this.assertNotSent('onConnection');
@@ -29,6 +30,19 @@ export class PendingDispatch implements PromiseLike<string | null> {
   delay(delay: number | Date): this {
     this.assertNotSent('delay');
     this.delaySeconds = toDelaySeconds(delay);
+    return this;
+  }
+
+  /**
+   * Durable dispatch for this job: resolve only once `count` replicas of its Redis master hold it (Redis WAIT),
+   * whatever the server's own `replicas` says. See README "Redis Cluster".
+   */
+  replicas(count: number): this {
+    this.assertNotSent('replicas');
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new QueueError(`replicas() takes a whole number of replicas (0 or more), got ${String(count)}.`);
+    }
+    this.replicaCount = count;
     return this;
   }
 
@@ -59,7 +73,7 @@ export class PendingDispatch implements PromiseLike<string | null> {
   dispatch(): Promise<string | null> {
     if (!this.sent) {
       try {
-        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds });
+        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds, replicas: this.replicaCount });
       } catch (error) {
         // An unknown job class or connection is an error of the dispatch: reject, never throw from then().
         this.sent = Promise.reject(error);

@@ -24,13 +24,18 @@ function sleepReplica(replica: Redis, seconds: number): Promise<void> {
   return replica.call('DEBUG', 'SLEEP', String(seconds)).then(() => undefined);
 }
 
-/** Dispatches while the replica sleeps and says which happened first: the dispatch resolving or the replica waking. */
-async function raceAgainstSleepingReplica(t: ClusterTestApp, replica: Redis, queue: string): Promise<string[]> {
+/**
+ * Dispatches while the replica sleeps and says which happened first: the dispatch resolving or the replica waking.
+ * `replicas` sets the dispatch's own `.replicas(n)`.
+ */
+async function raceAgainstSleepingReplica(t: ClusterTestApp, replica: Redis, queue: string, replicas?: number): Promise<string[]> {
   const order: string[] = [];
   const woke = sleepReplica(replica, 2).then(() => order.push('replica woke'));
   // The replica is asleep once a command to it goes unanswered; give the DEBUG command a moment to arrive.
   await new Promise((r) => setTimeout(r, 100));
-  const sent = t.bus.dispatch(TrackedJob, { n: 1 }).onQueue(queue).then(() => order.push('dispatch resolved'));
+  const pending = t.bus.dispatch(TrackedJob, { n: 1 }).onQueue(queue);
+  if (replicas !== undefined) pending.replicas(replicas);
+  const sent = pending.then(() => order.push('dispatch resolved'));
   await Promise.all([woke, sent]);
   return order;
 }
@@ -61,6 +66,18 @@ describe('durable dispatch on a primary with one replica', () => {
     apps.push(t);
     await t.bus.dispatch(TrackedJob, { n: 0 }).onQueue('plain');
     expect(await raceAgainstSleepingReplica(t, replica, 'plain')).toEqual(['dispatch resolved', 'replica woke']);
+  });
+
+  it('.replicas(1) makes one dispatch durable on a server without replicas, .replicas(0) one dispatch plain', async () => {
+    const plain = await createAppOn(server({ replicasTimeout: 10 }), [TrackedJob]);
+    const durable = await createAppOn(server({ replicas: 1, replicasTimeout: 10 }), [TrackedJob]);
+    apps.push(plain, durable);
+    await plain.bus.dispatch(TrackedJob, { n: 0 }).onQueue('own');
+    await durable.bus.dispatch(TrackedJob, { n: 0 }).onQueue('own');
+    expect(await raceAgainstSleepingReplica(plain, replica, 'own', 1)).toEqual(['replica woke', 'dispatch resolved']);
+    expect(await raceAgainstSleepingReplica(durable, replica, 'own', 0)).toEqual(['dispatch resolved', 'replica woke']);
+    expect(() => plain.bus.dispatch(TrackedJob, { n: 2 }).replicas(-1)).toThrow(QueueError);
+    expect(() => plain.bus.dispatch(TrackedJob, { n: 2 }).replicas(1.5)).toThrow(/whole number of replicas/);
   });
 
   it('also makes dispatchMany and delayed dispatches durable', async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
+import type { PushOptions, QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
 import type { DispatchWriter } from '../../redis/dispatch-writer';
@@ -22,6 +22,9 @@ const PUSH_CHUNK = 1000;
 
 /** Pushes to one queue waiting for the end of the current tick, to go in one script call. */
 interface PendingPushes {
+  queue: string;
+  /** Replicas this group's pushes wait for; undefined: the server's `replicas`. */
+  replicas?: number;
   payloads: string[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
@@ -83,16 +86,18 @@ export class RedisQueueDriver implements QueueDriver {
    * Pushes made in the same tick (concurrent dispatches) are sent as one script call per queue at the end of
    * the tick; a lone push goes at once, in its own round trip.
    */
-  push(queue: string, payload: string): Promise<void> {
+  push(queue: string, payload: string, options?: PushOptions): Promise<void> {
     let pending = this.pendingPushes;
     if (!pending) {
       pending = this.pendingPushes = new Map();
       process.nextTick(() => this.flushPushes());
     }
-    let group = pending.get(queue);
+    const replicas = options?.replicas;
+    const groupKey = replicas === undefined ? queue : `${queue}\u0000${replicas}`;
+    let group = pending.get(groupKey);
     if (!group) {
-      group = { payloads: [], waiters: [] };
-      pending.set(queue, group);
+      group = { queue, replicas, payloads: [], waiters: [] };
+      pending.set(groupKey, group);
     }
     group.payloads.push(payload);
     return new Promise((resolve, reject) => (group as PendingPushes).waiters.push({ resolve, reject }));
@@ -102,12 +107,12 @@ export class RedisQueueDriver implements QueueDriver {
     const pending = this.pendingPushes;
     this.pendingPushes = null;
     if (!pending) return;
-    for (const [queue, group] of pending) {
-      const k = this.keys(queue);
+    for (const group of pending.values()) {
+      const k = this.keys(group.queue);
       const calls: Promise<unknown>[] = [];
       for (let i = 0; i < group.payloads.length; i += PUSH_CHUNK) {
         const chunk = group.payloads.length <= PUSH_CHUNK ? group.payloads : group.payloads.slice(i, i + PUSH_CHUNK);
-        calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk)));
+        calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk), group.replicas));
       }
       const done = calls.length === 1 ? calls[0] : Promise.all(calls);
       done.then(
@@ -131,10 +136,10 @@ export class RedisQueueDriver implements QueueDriver {
     await Promise.all(calls);
   }
 
-  async later(queue: string, payload: string, delaySeconds: number): Promise<void> {
-    if (delaySeconds <= 0) return this.push(queue, payload);
+  async later(queue: string, payload: string, delaySeconds: number, options?: PushOptions): Promise<void> {
+    if (delaySeconds <= 0) return this.push(queue, payload, options);
     const delayed = this.keys(queue).delayed;
-    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed], [delaySeconds, payload]));
+    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed], [delaySeconds, payload]), options?.replicas);
   }
 
   /**
