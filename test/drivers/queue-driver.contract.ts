@@ -76,6 +76,19 @@ export function describeQueueDriverContract(label: string, make: QueueDriverFact
       expect(popped.map((j) => labelOf(j.raw)).sort()).toEqual([...labels].sort());
     });
 
+    it('concurrent pops in one tick (a worker\'s slots) hand each job to one pop only, acks included', async () => {
+      const driver = await fresh();
+      const labels = Array.from({ length: 20 }, (_, i) => `p${i}`);
+      await driver.pushMany(high, labels.map((l) => payload(l)));
+      const first = await Promise.all(Array.from({ length: 5 }, () => driver.pop([high], 2)));
+      expect(first.every((jobs) => jobs.length === 2)).toBe(true);
+      // Each slot acks its last job and takes the next ones, all in the same tick.
+      const second = await Promise.all(first.map((jobs) => driver.pop([high], 3, jobs[1])));
+      const all = [...first.flat(), ...second.flat()].map((j) => labelOf(j.raw));
+      expect(all.sort()).toEqual([...labels].sort());
+      expect(await driver.sizes(high)).toEqual({ ready: 0, delayed: 0, reserved: 15 });
+    });
+
     it('later holds a job back until its delay has passed', async () => {
       const driver = await fresh();
       await driver.later(high, payload('late'), 0.5);

@@ -148,7 +148,8 @@ export class RedisQueueDriver implements QueueDriver {
    */
   pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]> {
     if (queues.length === 0 || count <= 0) return ack ? this.ack(ack).then(() => []) : Promise.resolve([]);
-    if (this.cluster) return this.popOnCluster(queues, count, ack);
+    // On a cluster, pops of one queue (acking a job of that queue) share a tick's script call as on one server: one slot.
+    if (this.cluster && (queues.length > 1 || (ack && ack.queue !== queues[0]))) return this.popOnCluster(queues, count, ack);
     let pending = this.pendingPops;
     if (!pending) {
       pending = this.pendingPops = new Map();
