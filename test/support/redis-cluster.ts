@@ -97,6 +97,9 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
   } catch (error) {
     for (const node of nodes) node.process.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error('redis-server or redis-cli is not on PATH: the cluster tests start their own cluster (apt-get install redis-server redis-tools).');
+    }
     throw error;
   }
 
