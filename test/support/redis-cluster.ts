@@ -103,6 +103,12 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     throw error;
   }
 
+  // Never leave the nodes behind when the test process ends without stop() (a killed or force-exited Jest).
+  const killAll = () => {
+    for (const node of nodes) if (node.process.exitCode === null && node.process.signalCode === null) node.process.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
+
   const running = () => nodes.filter((n) => n.process.exitCode === null && n.process.signalCode === null);
   const ask = async <T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> => {
     const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
@@ -206,6 +212,7 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
     },
     async stop() {
       for (const c of clients) c.disconnect();
+      process.removeListener('exit', killAll);
       await Promise.all(nodes.map((n) => stopChild(n.process, 'SIGKILL')));
       rmSync(root, { recursive: true, force: true });
     },

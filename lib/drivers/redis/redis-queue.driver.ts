@@ -54,8 +54,7 @@ export class RedisQueueDriver implements QueueDriver {
   readonly blockFor: number | null;
   private readonly client: RedisClient;
   private readonly cluster: boolean;
-  /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. */
-  private readonly writer: DispatchWriter;
+  private writerOf: DispatchWriter | null = null;
   private readonly keyCache = new Map<string, QueueKeys>();
   private blocking: RedisClient | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
@@ -70,7 +69,11 @@ export class RedisQueueDriver implements QueueDriver {
     this.blockFor = options.blockFor;
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
-    this.writer = connections.writer(options.server);
+  }
+
+  /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. Made on first push. */
+  private get writer(): DispatchWriter {
+    return (this.writerOf ??= this.connections.writer(this.options.server));
   }
 
   keys(queue: string): QueueKeys {

@@ -86,6 +86,11 @@ export async function startReplication(options: { replicaCount?: number; sentine
     return owned;
   };
   const name = 'nq-primary';
+  // Never leave the processes behind when the test process ends without stop() (a killed or force-exited Jest).
+  const killAll = () => {
+    for (const n of nodes) if (n.process.exitCode === null && n.process.signalCode === null) n.process.kill('SIGKILL');
+  };
+  process.once('exit', killAll);
   try {
     const primary = await node('primary', dataArgs);
     const replicas: OwnedNode[] = [];
@@ -156,6 +161,7 @@ export async function startReplication(options: { replicaCount?: number; sentine
       },
       async stop() {
         for (const c of clients) c.disconnect();
+        process.removeListener('exit', killAll);
         await Promise.all(nodes.map((n) => stopChild(n.process, 'SIGKILL')));
         rmSync(root, { recursive: true, force: true });
       },
