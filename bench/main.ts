@@ -1,6 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { BullSide } from './bullmq';
 import { OursSide } from './ours';
+import { runClusterBench } from './cluster';
 import { BenchRedis, commandDelta, commandStats, resetRedis, serverCpuSeconds, startRedis, usedMemory } from './redis-server';
 import type { Side } from './side';
 import { formatNumber, median, percentile, table } from './stats';
@@ -18,19 +19,22 @@ interface Options {
   json: boolean;
   runs: number;
   only: Set<string> | null;
+  /** Compare one Redis with a local cluster instead (bench/cluster.ts). */
+  cluster: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { json: false, runs: 5, only: null };
+  const options: Options = { json: false, runs: 5, only: null, cluster: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') options.json = true;
     else if (arg === '--runs') options.runs = Math.max(1, Number(argv[++i]));
     else if (arg.startsWith('--runs=')) options.runs = Math.max(1, Number(arg.slice(7)));
+    else if (arg === '--cluster') options.cluster = true;
     else if (arg === '--only') options.only = new Set(argv[++i].split(','));
     else if (arg.startsWith('--only=')) options.only = new Set(arg.slice(7).split(','));
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('npm run bench -- [--json] [--runs N (default 5)] [--only bulk,single,conc1,conc50,latency,memory]\n');
+      process.stdout.write('npm run bench -- [--json] [--runs N (default 5)] [--only bulk,single,conc1,conc50,latency,memory] [--cluster]\n');
       process.exit(0);
     } else throw new Error(`Unknown argument ${arg}`);
   }
@@ -115,6 +119,7 @@ const scenarios: Scenario[] = [
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.cluster) return runClusterBench(process.argv.some((a) => a.startsWith('--runs')) ? options.runs : 3, options.json);
   const started = Date.now();
   const loadBefore = loadavg()[0];
   const redis = await startRedis();

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 export { QueueModule } from './queue.module';
 export type {
   QueueModuleOptions, QueueModuleAsyncOptions, QueueOptionsFactory, ConnectionOptions, RedisConnectionOptions,
-  SyncConnectionOptions, RedisServerOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
+  SyncConnectionOptions, RedisServerOptions, RedisServerQueueOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
   HorizonOptions,
 } from './config/queue-options.interface';
 export type { ResolvedQueueConfig, ResolvedConnection } from './config/resolved-config.interface';

@@ -33,6 +33,8 @@ export interface DispatchRequest {
   chainQueue?: string;
   batchCallback?: boolean;
   cause?: CausePayload;
+  /** Replicas that must hold the job before the dispatch resolves; default: the Redis server's `replicas`. */
+  replicas?: number;
 }
 
 interface Prepared {
@@ -45,6 +47,7 @@ interface Prepared {
   uniqueKey?: string;
   uniqueFor?: number;
   name: string;
+  replicas?: number;
 }
 
 /**
@@ -156,8 +159,9 @@ export class JobDispatcher {
     if (p.uniqueKey && !(await this.acquireUnique(p))) return false;
     try {
       const driver = this.manager.connection(p.connection);
-      if (p.delay !== undefined) await driver.later(p.queue, p.encoded, p.delay);
-      else await driver.push(p.queue, p.encoded);
+      const options = p.replicas === undefined ? undefined : { replicas: p.replicas };
+      if (p.delay !== undefined) await driver.later(p.queue, p.encoded, p.delay, options);
+      else await driver.push(p.queue, p.encoded, options);
       return true;
     } catch (error) {
       // When the push may have happened after all, the lock stays with the job that may be queued.
@@ -265,7 +269,7 @@ export class JobDispatcher {
     const encoded = encodePayload(payload);
     const bytes = Buffer.byteLength(encoded);
     if (bytes > this.config.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.config.maxPayloadBytes, definition.name);
-    return { uuid, connection: settings.name, queue, delay: r.delay, encoded, uniqueKey, uniqueFor: o.unique?.for, name: definition.name };
+    return { uuid, connection: settings.name, queue, delay: r.delay, encoded, uniqueKey, uniqueFor: o.unique?.for, name: definition.name, replicas: r.replicas };
   }
 
   private async acquireUnique(p: Prepared): Promise<boolean> {

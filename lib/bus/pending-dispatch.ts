@@ -1,7 +1,7 @@
 import { QueueError } from '../errors';
 import { toDelaySeconds } from './routing';
 
-type SendOptions = { connection?: string; queue?: string; delay?: number };
+type SendOptions = { connection?: string; queue?: string; delay?: number; replicas?: number };
 
 function ignore(): void {
   // See the constructor.
@@ -22,6 +22,7 @@ export class PendingDispatch extends Promise<string | null> {
   private connection?: string;
   private queue?: string;
   private delaySeconds?: number;
+  private replicaCount?: number;
   private sent: Promise<string | null> | null = null;
   private readonly settle: { resolve: (id: string | null) => void; reject: (reason: unknown) => void };
   private readonly send: (options: SendOptions) => Promise<string | null>;
@@ -57,6 +58,19 @@ export class PendingDispatch extends Promise<string | null> {
     return this;
   }
 
+  /**
+   * Durable dispatch for this job: resolve only once `count` replicas of its Redis master hold it (Redis WAIT),
+   * whatever the server's own `replicas` says. See README "Redis Cluster".
+   */
+  replicas(count: number): this {
+    this.assertNotSent('replicas');
+    if (!Number.isSafeInteger(count) || count < 0) {
+      throw new QueueError(`replicas() takes a whole number of replicas (0 or more), got ${String(count)}.`);
+    }
+    this.replicaCount = count;
+    return this;
+  }
+
   /** Hold the job until the surrounding transaction commits. Not available yet: throws rather than ignore it. */
   afterCommit(): this {
     throw new QueueError(
@@ -82,7 +96,7 @@ export class PendingDispatch extends Promise<string | null> {
   dispatch(): Promise<string | null> {
     if (!this.sent) {
       try {
-        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds });
+        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds, replicas: this.replicaCount });
       } catch (error) {
         // An unknown job class or connection is an error of the dispatch: reject, never throw from then().
         this.sent = Promise.reject(error);

@@ -185,6 +185,11 @@ export function validateRedisServer(value: unknown, key: string, source?: string
       requireObject(server.options, `${key}.options`, 'an object of ioredis ClusterOptions');
     }
   }
+  if (server.failoverTimeout !== undefined) requireNumber(server.failoverTimeout, `${key}.failoverTimeout`, { min: 0, max: 3600 });
+  if (server.replicas !== undefined) requireNumber(server.replicas, `${key}.replicas`, { min: 0, integer: true, max: 100 });
+  if (server.replicasTimeout !== undefined) {
+    requireNumber(server.replicasTimeout, `${key}.replicasTimeout`, { min: 0, exclusive: true, max: 3600 });
+  }
   return server as RedisServerOptions;
 }
 

@@ -2,11 +2,25 @@ import type { RedisOptions, ClusterNode, ClusterOptions } from 'ioredis';
 import type { ModuleMetadata, Type, InjectionToken, OptionalFactoryDependency } from '@nestjs/common';
 import type { ScheduleEntry } from './schedule-options.interface';
 
+/** What nestjs-queue reads from a Redis server entry besides ioredis's own options (never passed to ioredis). */
+export interface RedisServerQueueOptions {
+  /**
+   * Seconds a dispatch keeps retrying while a failover is in progress (a cluster slot or the Sentinel primary has
+   * no master), before it rejects with a FailoverInProgressError. Default 20 for a cluster or Sentinel set-up
+   * (Redis's default failure detection takes 15 s), 0 for a single server.
+   */
+  failoverTimeout?: number;
+  /** Durable dispatch: a dispatch resolves only once this many replicas hold the job (Redis WAIT). Default 0. */
+  replicas?: number;
+  /** Seconds a durable dispatch waits for its replicas before it rejects with a ReplicationTimeoutError. Default 1. */
+  replicasTimeout?: number;
+}
+
 /** One named Redis server, as config/database.php's 'redis' entries: a URL, ioredis options, or a cluster. */
 export type RedisServerOptions =
-  | ({ url: string } & RedisOptions)
-  | RedisOptions
-  | { cluster: ClusterNode[]; options?: ClusterOptions };
+  | ({ url: string } & RedisOptions & RedisServerQueueOptions)
+  | (RedisOptions & RedisServerQueueOptions)
+  | ({ cluster: ClusterNode[]; options?: ClusterOptions } & RedisServerQueueOptions);
 
 export interface RedisConnectionOptions {
   driver: 'redis';

@@ -12,6 +12,12 @@ export interface QueueSizes {
   reserved: number;
 }
 
+/** How one push is made. */
+export interface PushOptions {
+  /** Resolve only once this many replicas hold the payload (Redis WAIT); default: the server's `replicas`. */
+  replicas?: number;
+}
+
 /**
  * Where payloads live. One small contract, as Laravel's Queue: the Redis driver implements all of it,
  * and later drivers (database) will too. Payloads are opaque strings here.
@@ -23,11 +29,11 @@ export interface QueueDriver {
   /** Seconds a pop may block when idle, or null. */
   readonly blockFor: number | null;
 
-  push(queue: string, payload: string): Promise<void>;
+  push(queue: string, payload: string, options?: PushOptions): Promise<void>;
   /** Pushes many payloads to one queue in one round trip. */
   pushMany(queue: string, payloads: string[]): Promise<void>;
   /** Makes the payload available after `delaySeconds` (fractions allowed). */
-  later(queue: string, payload: string, delaySeconds: number): Promise<void>;
+  later(queue: string, payload: string, delaySeconds: number, options?: PushOptions): Promise<void>;
   /**
    * Reserves up to `count` jobs, trying the queues strictly in order. When `ack` is given, that reservation is
    * removed first, in the same round trip (ack of one job + reservation of the next).

@@ -8,3 +8,4 @@ export * from './scheduler.errors';
 export * from './redis.errors';
 export * from './supervisor.errors';
 export * from './queue-name.errors';
+export * from './failover.errors';

@@ -2,6 +2,8 @@ import Redis, { Cluster, RedisOptions } from 'ioredis';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import type { RedisServerOptions } from '../config/queue-options.interface';
 import { QueueClosedError, QueueConfigError, RedisUnreachableError } from '../errors';
+import { DispatchWriter } from './dispatch-writer';
+import { queueServerOptions, withoutQueueOptions } from './server-options';
 
 export type RedisClient = Redis | Cluster;
 
@@ -28,6 +30,7 @@ function reconnectDelay(attempt: number): number {
 export class RedisConnections {
   private readonly shared = new Map<string, RedisClient>();
   private readonly dedicated = new Set<RedisClient>();
+  private readonly writers = new Map<string, DispatchWriter>();
   private closed = false;
 
   constructor(private readonly config: Pick<ResolvedQueueConfig, 'redis'>) {}
@@ -57,6 +60,28 @@ export class RedisConnections {
     client.disconnect();
   }
 
+  /**
+   * How dispatches write to a server: through failovers, and durably when the server sets `replicas` (then on a
+   * client of their own, so a WAIT never holds up the shared client's other commands).
+   */
+  writer(server: string): DispatchWriter {
+    if (this.closed) throw new QueueClosedError(server);
+    let writer = this.writers.get(server);
+    if (!writer) {
+      const options = queueServerOptions(server, this.serverOptions(server));
+      let client: RedisClient;
+      if (options.replicas > 0) {
+        client = this.open(server, true, (options.replicasTimeout + 5) * 1000);
+        this.shared.set(`${server}\u0000durable`, client);
+      } else {
+        client = this.get(server);
+      }
+      writer = new DispatchWriter(client, options);
+      this.writers.set(server, writer);
+    }
+    return writer;
+  }
+
   isCluster(server: string): boolean {
     return 'cluster' in this.serverOptions(server);
   }
@@ -67,6 +92,7 @@ export class RedisConnections {
     for (const client of this.dedicated) client.disconnect();
     this.shared.clear();
     this.dedicated.clear();
+    this.writers.clear();
     await Promise.all(shared.map(quit));
   }
 
@@ -76,8 +102,8 @@ export class RedisConnections {
     return options;
   }
 
-  private open(server: string, autoPipelining: boolean): RedisClient {
-    const client = this.create(server, autoPipelining);
+  private open(server: string, autoPipelining: boolean, commandTimeoutMs = CONNECT_TIMEOUT_MS): RedisClient {
+    const client = this.create(server, autoPipelining, commandTimeoutMs);
     // Every failed reconnection attempt emits 'error'; without a listener ioredis prints each one. The commands
     // that fail say what happened (a dispatch rejects, the worker logs the outage once), so the events are dropped.
     client.on('error', ignoreConnectionEvent);
@@ -85,8 +111,8 @@ export class RedisConnections {
     return client;
   }
 
-  private create(server: string, autoPipelining: boolean): RedisClient {
-    const options = this.serverOptions(server);
+  private create(server: string, autoPipelining: boolean, commandTimeoutMs: number): RedisClient {
+    const options = withoutQueueOptions(this.serverOptions(server));
     const common: RedisOptions = {
       lazyConnect: false,
       enableAutoPipelining: autoPipelining,
@@ -96,7 +122,7 @@ export class RedisConnections {
       maxRetriesPerRequest: 1,
       // The shared client never blocks: a command Redis does not answer within the connect timeout has failed.
       // A blocking pop that Redis does not answer in time (a dead link) ends as an empty pop, as its own timeout would.
-      ...(autoPipelining ? { commandTimeout: CONNECT_TIMEOUT_MS } : { blockingTimeout: CONNECT_TIMEOUT_MS }),
+      ...(autoPipelining ? { commandTimeout: commandTimeoutMs } : { blockingTimeout: CONNECT_TIMEOUT_MS }),
       connectionName: `nestjs-queue:${server}`,
     };
     if ('cluster' in options) {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import type { QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
+import type { PushOptions, QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
+import type { DispatchWriter } from '../../redis/dispatch-writer';
 import { queueKeys, QueueKeys } from './queue-keys';
 import { LegacyQueueDrain } from './legacy-drain';
 import { sendScript } from './script-sender';
@@ -25,6 +26,9 @@ const PUSH_CHUNK = 1000;
 
 /** Pushes to one queue waiting for the end of the current tick, to go in one script call. */
 interface PendingPushes {
+  queue: string;
+  /** Replicas this group's pushes wait for; undefined: the server's `replicas`. */
+  replicas?: number;
   payloads: string[];
   waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
@@ -54,6 +58,7 @@ export class RedisQueueDriver implements QueueDriver {
   readonly blockFor: number | null;
   private readonly client: RedisClient;
   private readonly cluster: boolean;
+  private writerOf: DispatchWriter | null = null;
   private readonly keyCache = new Map<string, QueueKeys>();
   private readonly legacy: LegacyQueueDrain;
   private blocking: RedisClient | null = null;
@@ -74,6 +79,11 @@ export class RedisQueueDriver implements QueueDriver {
     this.bulk = new BulkSender(this.client, this.cluster, (queue) => this.keys(queue));
   }
 
+  /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. Made on first push. */
+  private get writer(): DispatchWriter {
+    return (this.writerOf ??= this.connections.writer(this.options.server));
+  }
+
   keys(queue: string): QueueKeys {
     let keys = this.keyCache.get(queue);
     if (!keys) {
@@ -87,16 +97,18 @@ export class RedisQueueDriver implements QueueDriver {
    * Pushes made in the same tick (concurrent dispatches) are sent as one script call per queue at the end of
    * the tick; a lone push goes at once, in its own round trip.
    */
-  push(queue: string, payload: string): Promise<void> {
+  push(queue: string, payload: string, options?: PushOptions): Promise<void> {
     let pending = this.pendingPushes;
     if (!pending) {
       pending = this.pendingPushes = new Map();
       process.nextTick(() => this.flushPushes());
     }
-    let group = pending.get(queue);
+    const replicas = options?.replicas;
+    const groupKey = replicas === undefined ? queue : `${queue}\u0000${replicas}`;
+    let group = pending.get(groupKey);
     if (!group) {
-      group = { payloads: [], waiters: [] };
-      pending.set(queue, group);
+      group = { queue, replicas, payloads: [], waiters: [] };
+      pending.set(groupKey, group);
     }
     group.payloads.push(payload);
     return new Promise((resolve, reject) => (group as PendingPushes).waiters.push({ resolve, reject }));
@@ -106,12 +118,12 @@ export class RedisQueueDriver implements QueueDriver {
     const pending = this.pendingPushes;
     this.pendingPushes = null;
     if (!pending) return;
-    for (const [queue, group] of pending) {
-      const k = this.keys(queue);
+    for (const group of pending.values()) {
+      const k = this.keys(group.queue);
       const calls: Promise<unknown>[] = [];
       for (let i = 0; i < group.payloads.length; i += PUSH_CHUNK) {
         const chunk = group.payloads.length <= PUSH_CHUNK ? group.payloads : group.payloads.slice(i, i + PUSH_CHUNK);
-        calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], chunk));
+        calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk), group.replicas));
       }
       const done = calls.length === 1 ? calls[0] : Promise.all(calls);
       done.then(
@@ -129,7 +141,8 @@ export class RedisQueueDriver implements QueueDriver {
     const k = this.keys(queue);
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < payloads.length; i += PUSH_CHUNK) {
-      calls.push(sendScript(this.client, SCRIPTS.push, [k.ready, k.notify], payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK)));
+      const chunk = payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK);
+      calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk)));
     }
     await Promise.all(calls);
   }
@@ -138,8 +151,9 @@ export class RedisQueueDriver implements QueueDriver {
    * Adds the payload to the delayed set, due `delaySeconds` from now. A delay of zero or less is a due time in the
    * past: the job is available at once, and such jobs come out oldest due time first (Laravel's delayed set order).
    */
-  async later(queue: string, payload: string, delaySeconds: number): Promise<void> {
-    await SCRIPTS.later.run(this.client, [this.keys(queue).delayed], [delaySeconds, payload]);
+  async later(queue: string, payload: string, delaySeconds: number, options?: PushOptions): Promise<void> {
+    const delayed = this.keys(queue).delayed;
+    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed], [delaySeconds, payload]), options?.replicas);
   }
 
   /**
@@ -164,7 +178,8 @@ export class RedisQueueDriver implements QueueDriver {
     if (queues.length === 0 || count <= 0) return ack ? this.ack(ack).then(() => []) : Promise.resolve([]);
     const draining = this.legacy.before(queues);
     if (draining) return draining.then(() => this.pop(queues, count, ack));
-    if (this.cluster) return this.popOnCluster(queues, count, ack);
+    // On a cluster, pops of one queue (acking a job of that queue) share a tick's script call as on one server: one slot.
+    if (this.cluster && (queues.length > 1 || (ack && ack.queue !== queues[0]))) return this.popOnCluster(queues, count, ack);
     let pending = this.pendingPops;
     if (!pending) {
       pending = this.pendingPops = new Map();
