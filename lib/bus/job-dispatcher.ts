@@ -90,7 +90,7 @@ export class JobDispatcher {
   async dispatchMany(requests: DispatchRequest[]): Promise<(string | null)[]> {
     const prepared = requests.map((r) => this.prepare(r));
     const ids: (string | null)[] = prepared.map((p) => p.uuid);
-    const servers = new Map<string, { driver: RedisQueueDriver; index: number[]; jobs: OutgoingJob[] }>();
+    const servers = new Map<string, { driver: RedisQueueDriver; index: number[]; jobs: OutgoingJob[]; replicas?: number }>();
     const inline: number[] = [];
     prepared.forEach((p, i) => {
       const settings = this.manager.settings(p.connection);
@@ -102,6 +102,8 @@ export class JobDispatcher {
       let group = servers.get(settings.server);
       if (!group) servers.set(settings.server, (group = { driver, index: [], jobs: [] }));
       group.index.push(i);
+      // The call is durable to the most replicas any of its jobs asks for (unset: the server's own setting).
+      if (p.replicas !== undefined) group.replicas = Math.max(group.replicas ?? 0, p.replicas);
       group.jobs.push({
         queue: p.queue, payload: p.encoded, uuid: p.uuid, delay: p.delay,
         unique: p.uniqueKey ? { key: p.uniqueKey, seconds: p.uniqueFor } : undefined,
@@ -112,7 +114,7 @@ export class JobDispatcher {
     for (const group of servers.values()) {
       let flags: boolean[];
       try {
-        flags = await group.driver.sendAll(group.jobs);
+        flags = await group.driver.sendAll(group.jobs, group.replicas);
       } catch (error) {
         const missing = await this.takeBack(sent);
         const unknown = isUnknownOutcome(error);

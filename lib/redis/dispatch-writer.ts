@@ -40,6 +40,29 @@ export class DispatchWriter {
     return result;
   }
 
+  /**
+   * After writes of several keys (a dispatchMany's queues): one WAIT per master that served them, or none when
+   * `replicas` is 0. Rejects with a ReplicationTimeoutError when any master has fewer replicas holding its writes.
+   */
+  async confirmAll(keys: readonly string[], replicas = this.options.replicas): Promise<void> {
+    if (replicas <= 0 || keys.length === 0) return;
+    const byMaster = new Map<Redis, string>();
+    for (const key of keys) {
+      let node: Redis | null = null;
+      try {
+        node = this.masterOf(key);
+      } catch {
+        // No known master: confirm() turns that into a ReplicationTimeoutError.
+      }
+      if (!node) {
+        await this.confirm(key, replicas);
+        continue;
+      }
+      if (!byMaster.has(node)) byMaster.set(node, key);
+    }
+    await Promise.all([...byMaster.values()].map((key) => this.confirm(key, replicas)));
+  }
+
   /** WAIT on the connection that served `key`'s write; rejects with a ReplicationTimeoutError below `replicas`. */
   private async confirm(key: string, replicas: number): Promise<void> {
     const { server, replicasTimeout } = this.options;

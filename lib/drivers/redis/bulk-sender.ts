@@ -26,7 +26,8 @@ export interface OutgoingJob {
 /** The Redis driver's all-or-nothing sending of a dispatchMany call (send-all.lua, unsend-all.lua). */
 export class BulkSender {
   constructor(
-    private readonly client: RedisClient,
+    /** The client dispatches write through (the server's DispatchWriter's, so a WAIT follows on the same connection). */
+    private readonly clientOf: () => RedisClient,
     private readonly cluster: boolean,
     private readonly keys: (queue: string) => QueueKeys,
   ) {}
@@ -40,7 +41,7 @@ export class BulkSender {
     if (jobs.length === 0) return [];
     if (this.cluster) return this.sendAllOnCluster(jobs);
     const { keys, args } = this.sendArgs(jobs);
-    const flags = await sendScript<number[]>(this.client, SCRIPTS.sendAll, keys, args);
+    const flags = await sendScript<number[]>(this.clientOf(), SCRIPTS.sendAll, keys, args);
     return flags.map((f) => f === 1);
   }
 
@@ -59,12 +60,12 @@ export class BulkSender {
   /** One unsend-all call; on a cluster without the locks (other slots), which releaseLocks frees. */
   private async unsendGroup(jobs: readonly OutgoingJob[], sent: readonly boolean[]): Promise<number> {
     const { keys, args } = this.sendArgs(jobs, sent, !this.cluster);
-    return sendScript<number>(this.client, SCRIPTS.unsendAll, keys, args);
+    return sendScript<number>(this.clientOf(), SCRIPTS.unsendAll, keys, args);
   }
 
   private async releaseLocks(jobs: readonly OutgoingJob[]): Promise<void> {
     for (const job of jobs) {
-      if (job.unique) await this.client.eval(RELEASE_IF_OWNER, 1, job.unique.key, job.uuid).catch(() => undefined);
+      if (job.unique) await this.clientOf().eval(RELEASE_IF_OWNER, 1, job.unique.key, job.uuid).catch(() => undefined);
     }
   }
 
@@ -115,8 +116,8 @@ export class BulkSender {
         const u = jobs[i].unique;
         if (!u) continue;
         const ok = u.seconds
-          ? await this.client.set(u.key, jobs[i].uuid, 'EX', Math.ceil(u.seconds), 'NX')
-          : await this.client.set(u.key, jobs[i].uuid, 'NX');
+          ? await this.clientOf().set(u.key, jobs[i].uuid, 'EX', Math.ceil(u.seconds), 'NX')
+          : await this.clientOf().set(u.key, jobs[i].uuid, 'NX');
         flags[i] = ok === 'OK';
         if (flags[i]) locked.push(jobs[i]);
       }
@@ -124,7 +125,7 @@ export class BulkSender {
         const chosen = group.jobs.filter((_, i) => group.sent[i]);
         if (chosen.length === 0) continue;
         const { keys, args } = this.sendArgs(chosen, undefined, false);
-        await sendScript<number[]>(this.client, SCRIPTS.sendAll, keys, args);
+        await sendScript<number[]>(this.clientOf(), SCRIPTS.sendAll, keys, args);
         done.push({ jobs: chosen, sent: chosen.map(() => true) });
       }
     } catch (error) {

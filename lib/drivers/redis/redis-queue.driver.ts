@@ -76,7 +76,7 @@ export class RedisQueueDriver implements QueueDriver {
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
     this.legacy = new LegacyQueueDrain(this.client, options.prefix, this.cluster);
-    this.bulk = new BulkSender(this.client, this.cluster, (queue) => this.keys(queue));
+    this.bulk = new BulkSender(() => this.writer.client, this.cluster, (queue) => this.keys(queue));
   }
 
   /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. Made on first push. */
@@ -159,10 +159,15 @@ export class RedisQueueDriver implements QueueDriver {
   /**
    * Sends the jobs of one dispatchMany call so that all are queued or none is (one script call; on a cluster one
    * per queue, the others taken back when one fails). Resolves to one flag per job: false when its unique lock
-   * was held.
+   * was held. Retried through a failover as single pushes are; with `replicas` (default: the server's), resolves
+   * only once that many replicas of every master that took a part hold it.
    */
-  sendAll(jobs: readonly OutgoingJob[]): Promise<boolean[]> {
-    return this.bulk.sendAll(jobs);
+  async sendAll(jobs: readonly OutgoingJob[], replicas?: number): Promise<boolean[]> {
+    if (jobs.length === 0) return [];
+    const readyKeys = [...new Set(jobs.map((job) => this.keys(job.queue).ready))];
+    const flags = await this.writer.write(readyKeys[0], () => this.bulk.sendAll(jobs), 0);
+    await this.writer.confirmAll(readyKeys, replicas);
+    return flags;
   }
 
   /** Takes back jobs sendAll sent (`sent` its flags); resolves to how many could not be found (already taken). */
