@@ -38,7 +38,7 @@ export class QueueManager {
   }
 
   /** A driver of its own (a worker's: its blocking client is not shared). The caller closes it. */
-  createDriver(name?: string): QueueDriver {
+  createDriver(name?: string, overrides: { blockFor?: number | null } = {}): QueueDriver {
     const settings = this.settings(name);
     return settings.driver === 'sync'
           ? new SyncQueueDriver(settings.name, () => {
@@ -50,7 +50,7 @@ export class QueueManager {
               server: settings.server,
               prefix: this.config.prefix,
               retryAfter: settings.retryAfter,
-              blockFor: settings.blockFor,
+              blockFor: overrides.blockFor !== undefined ? overrides.blockFor : settings.blockFor,
             });
   }
 

@@ -14,7 +14,6 @@ import { WaitTimeCalculator } from './wait-time-calculator';
 import { WaitMonitor } from './wait-monitor';
 import { HorizonState } from './horizon-state';
 import { NoSupervisorsError } from '../errors/supervisor.errors';
-import { QueueConfigError } from '../errors/config.errors';
 import type { ProcessCommand } from './worker-process';
 
 /**
@@ -78,12 +77,6 @@ export class MasterSupervisor {
     }
     this.supervisors = Object.entries(environment).map(([name, options]) => {
       const settings = supervisorSettings(name, options, o.config.default);
-      if (settings.block !== null) {
-        throw new QueueConfigError(
-          `supervisors.${o.environment}.${name}.block`,
-          `supervised workers do not take their own block time yet; set blockFor on the connection "${settings.connection}" instead`,
-        );
-      }
       const balancer = new AutoBalancer({
         ready: async (queue) => (await o.manager.connection(settings.connection).sizes(queue)).ready,
         runtime: (queue) => this.metrics.runtimeForQueue(`${settings.connection}:${queue}`),

@@ -88,6 +88,7 @@ export function workerArguments(s: SupervisorSettings, queues: readonly string[]
     `--backoff=${s.backoff.join(',')}`,
     `--concurrency=${s.concurrency}`,
   ];
+  if (s.block !== null) args.push(`--block=${s.block}`);
   if (paused) args.push('--paused');
   return args;
 }

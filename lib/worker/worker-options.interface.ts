@@ -12,6 +12,11 @@ export interface WorkerOptions {
   timeout?: number;
   /** Seconds to sleep when no job is available and the connection does not block. Default 3. */
   sleep?: number;
+  /**
+   * Seconds an idle pop may block inside Redis, for this worker (Horizon's `block`); null = do not block, sleep
+   * instead. Default: the connection's `blockFor`.
+   */
+  blockFor?: number | null;
   /** Seconds to wait before retrying a job that threw, for jobs without their own backoff. Default 0. */
   backoff?: number | number[];
   /** Stop after this many jobs. 0 = no limit. */

@@ -50,7 +50,8 @@ export class Worker implements BeforeApplicationShutdown {
     backoff.forEach((b) => num('backoff', b, 0));
     const concurrency = Math.floor(num('concurrency', options.concurrency, 1));
     if (concurrency < 1) throw new QueueConfigError('worker.concurrency', 'must be 1 or more');
-    const driver = this.manager.createDriver(settings.name);
+    if (options.blockFor !== undefined && options.blockFor !== null) num('blockFor', options.blockFor, 0);
+    const driver = this.manager.createDriver(settings.name, options.blockFor === undefined ? {} : { blockFor: options.blockFor });
     const loop = new WorkerLoop(driver, this.runner, this.events, this.manager.redis.get(settings.server), {
       connection: settings.name,
       queues,

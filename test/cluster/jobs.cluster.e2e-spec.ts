@@ -128,14 +128,14 @@ describe.each([
     await t.bus.dispatch(Step, { name: 'low' }).onQueue(q[2]);
     await t.bus.dispatch(Step, { name: 'mid' }).onQueue(q[1]);
     await t.bus.dispatch(Step, { name: 'high-1' }).onQueue(q[0]);
-    await t.bus.dispatch(Step, { name: 'later' }).onQueue(q[0]).delay(0.3);
+    await t.bus.dispatch(Step, { name: 'later' }).onQueue(q[0]).delay(5); // not due while the others run, even on a loaded machine
     await t.bus.dispatch(Step, { name: 'high-2' }).onQueue(q[0]);
     await work(q);
     expect(events).toEqual([`high-1@${q[0]}`, `high-2@${q[0]}`, `mid@${q[1]}`, `low@${q[2]}`]);
     await waitUntil(async () => {
       await work(q);
       return events.includes(`later@${q[0]}`);
-    }, 'the delayed job to run');
+    }, 'the delayed job to run', 30_000);
   });
 
   it('runs a chain whose links sit on three masters, and its catch job on failure', async () => {

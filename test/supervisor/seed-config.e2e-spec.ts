@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { resolveQueueConfig } from '../../lib';
-import { processesOf, useSupervisorSuite, waitFor, Environments } from './support/supervisor-suite';
+import { processesOf, QuickJob, useSupervisorSuite, waitFor, Environments } from './support/supervisor-suite';
 
 jest.setTimeout(150_000);
 
@@ -53,10 +54,29 @@ describe("the seed's Horizon config", () => {
     expect(result.stderr).toMatch(/No supervisors are configured for the environment "staging".*production, local/);
   });
 
-  it('refuses a supervisor with its own block time, naming the key and the way out', async () => {
-    const result = await suite.cli(['supervise', '--environment=test'], { test: { s: { queue: ['default'], block: 5 } } });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/supervisors\.test\.s\.block.*set blockFor on the connection "redis"/);
+  it('a supervisor with its own block time runs workers that block inside Redis on the connection that does not', async () => {
+    // The fixture's connection has blockFor: null; block: 5 makes the supervised worker wait in BLPOP on its queue's
+    // wake-up list (seen in CLIENT LIST) instead of sleeping, and a job dispatched then still runs.
+    const master = suite.supervise({ test: { s: { queue: ['default'], balance: false, processes: 1, sleep: 60, block: 5 } } });
+    const t = suite.app();
+    const notify = `${t.prefix}queues:{default}:notify`;
+    const [state] = await waitFor(async () => {
+      const all = await suite.masters();
+      return all.length === 1 && all[0].supervisors[0]?.pids.length === 1 ? all : undefined;
+    }, 60_000, async () => `${master.stdout()}\n${master.stderr()}`);
+    const pid = state.supervisors[0].pids[0];
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--block=5');
+    await waitFor(
+      async () => (await t.redis.client('LIST') as string).split('\n').some((line) => /cmd=blpop/.test(line)) || undefined,
+      60_000,
+      async () => `no client blocked in BLPOP on ${notify}\n${master.stdout()}\n${master.stderr()}`,
+    );
+    await t.bus.dispatch(QuickJob, { n: 1 });
+    const log = await waitFor(async () => {
+      const l = await suite.log();
+      return l.length >= 1 ? l : undefined;
+    }, 30_000, async () => JSON.stringify(await suite.log()));
+    expect(log[0]).toMatch(/^quick:1:/);
   });
 
   it('a master that was SIGKILLed drops out of status, and its workers stop on their own', async () => {

@@ -143,6 +143,7 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext, op
     .option('--tries <n>', '', wholeNumber)
     .option('--timeout <seconds>', '', nonNegativeNumber)
     .option('--sleep <seconds>', '', nonNegativeNumber)
+    .option('--block <seconds>', '', nonNegativeNumber)
     .option('--backoff <seconds>', '', secondsList)
     .option('--max-jobs <n>', '', wholeNumber)
     .option('--max-time <seconds>', '', nonNegativeNumber)
@@ -162,6 +163,7 @@ export function registerSupervisorCommands(program: Command, ctx: CliContext, op
         tries: flags.tries,
         timeout: flags.timeout,
         sleep: flags.sleep,
+        ...(flags.block === undefined ? {} : { blockFor: flags.block }),
         backoff: flags.backoff,
         maxJobs: flags.maxJobs,
         maxTime: flags.maxTime,
@@ -180,6 +182,7 @@ interface SupervisedFlags {
   tries?: number;
   timeout?: number;
   sleep?: number;
+  block?: number;
   backoff?: number[];
   maxJobs?: number;
   maxTime?: number;
