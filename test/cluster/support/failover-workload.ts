@@ -33,6 +33,8 @@ export function produce(t: ClusterTestApp, queue: string, inFlight: number, unti
         outcomes.resolved.push(n);
       } catch (error) {
         outcomes.rejected.push({ n, error: (error as Error).constructor.name, message: (error as Error).message });
+        // A dispatch that rejects at once must not starve the timers (the test's own time bounds) in a microtask loop.
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
     }
   };
