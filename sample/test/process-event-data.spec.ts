@@ -35,8 +35,10 @@ describe('ProcessEventData', () => {
     await t.get(ProcessEventData).handle(data, job);
     const event = await t.get(EventRepository).findOrFail(DEMO.events.laracon);
     expect(event.processed).toBe(true);
-    expect(event.statistics).not.toBeNull();
+    expect(event.statistics).toEqual({ registered: 5, checkedIn: 3, checkInRate: 60, companies: { Laravel: 3, Spatie: 1, 'Les-Tilleuls.coop': 1 } });
+    expect(event.report).toBe('Laracon EU: 5 registered, 3 checked in (60%). Companies: Laravel 3, Spatie 1, Les-Tilleuls.coop 1.');
     expect(job.isDeletedOrReleased()).toBe(false);
+    expect(job.hasFailed()).toBe(false);
   });
 
   it('is unique per event: a second dispatch resolves to null while the first is queued, and works again after it ran', async () => {
