@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { WithoutOverlapping } from '../../lib/middleware';
-import { deletePrefix, inspectRedis, uniquePrefix } from '../support/test-redis';
+import { deletePrefix, inspectRedis, uniquePrefix, waitUntil } from '../support/test-redis';
 import { countingNext, deferred, FakeJob } from './fake-job';
 
 describe('WithoutOverlapping', () => {
@@ -143,7 +143,7 @@ describe('WithoutOverlapping', () => {
 
   it('lets another job take a lock whose TTL ran out', async () => {
     const holder = await holdLock(new WithoutOverlapping('event-7').expireAfter(0.2));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitUntil(async () => (await redis.exists(`${prefix}overlap:ProcessEvent:event-7`)) === 0, 'the lock to expire');
     const second = job();
     const next = countingNext();
     await new WithoutOverlapping('event-7').handle(second, next);
@@ -166,8 +166,11 @@ describe('WithoutOverlapping', () => {
       const gate = deferred();
       const next = countingNext(() => gate.promise);
       const jobs = Array.from({ length: 20 }, (_, i) => new FakeJob({ redis: clients[i % 4], prefix, name: 'ProcessEvent' }));
-      const runs = jobs.map((j) => new WithoutOverlapping('event-7').handle(j, next));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      let settled = 0;
+      const runs = jobs.map((j) => new WithoutOverlapping('event-7').handle(j, next).finally(() => settled++));
+      // The one that got the lock stays inside next() until the gate opens; every other one settles first.
+      await waitUntil(() => settled === jobs.length - 1, 'every job but the lock holder to settle');
+      expect(next.calls).toBe(1);
       gate.resolve();
       await Promise.all(runs);
       expect(next.calls).toBe(1);
