@@ -126,10 +126,10 @@ describe('worker control in a real process', () => {
     const url = testRedisUrl();
     const prefix = uniquePrefix('memory');
     const t = await createFixtureApp(url, prefix);
-    const limit = 200;
+    const limit = 100;
     try {
       const light = await t.bus.dispatch(RetainJob, { mb: 0 });
-      const heavy = await t.bus.dispatch(RetainJob, { mb: 300 });
+      const heavy = await t.bus.dispatch(RetainJob, { mb: 160 });
       await t.bus.dispatch(RetainJob, { mb: 0 });
       const w = await startWorker({ redisUrl: url, prefix, worker: { memory: limit, sleep: 0.1 } });
       expect(await w.waitForExit()).toEqual({ code: 12, signal: null });
