@@ -134,9 +134,11 @@ describe('WithoutOverlapping', () => {
   });
 
   it('gives the lock a TTL after expireAfter()', async () => {
+    const before = Date.now();
     const holder = await holdLock(new WithoutOverlapping('event-7').expireAfter(30));
     const ttl = await redis.pttl(`${prefix}overlap:ProcessEvent:event-7`);
-    expect(ttl).toBeGreaterThan(29000);
+    // 30 s less at most the time between taking the lock and reading its TTL (measured, whatever the load).
+    expect(ttl).toBeGreaterThanOrEqual(30000 - (Date.now() - before) - 1);
     expect(ttl).toBeLessThanOrEqual(30000);
     await holder.finish();
   });
