@@ -21,7 +21,7 @@ class Step {
   }
 }
 
-/** How long the worker goes between two reads of the restart stamp and the paused queues, at most once per (ms). */
+/** The worker reads the restart stamp and the paused queues at most once per this many ms (worker-loop.ts). */
 const CONTROL_INTERVAL_MS = 1000;
 
 describe('worker control: restart, pause/continue, memory, rest', () => {
