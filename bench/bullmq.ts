@@ -73,7 +73,7 @@ export class BullSide implements Side {
     return t1 - t0;
   }
 
-  async latency(n: number): Promise<number[]> {
+  async latency(n: number, idle?: () => Promise<void>): Promise<number[]> {
     bullCounter.expect(Infinity);
     const worker = this.worker(1);
     await worker.waitUntilReady();
@@ -81,6 +81,7 @@ export class BullSide implements Side {
     await sleep(200);
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
+      if (idle) await idle();
       const started = bullCounter.next();
       const t0 = performance.now();
       await this.q.add('noop', jobData(i));

@@ -79,12 +79,13 @@ export class OursSide implements Side {
     return t1 - t0;
   }
 
-  async latency(n: number): Promise<number[]> {
+  async latency(n: number, idle?: () => Promise<void>): Promise<number[]> {
     oursCounter.expect(Infinity);
     const run = this.worker.run({ concurrency: 1, sleep: 0 });
     await sleep(200);
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
+      if (idle) await idle();
       const started = oursCounter.next();
       const t0 = performance.now();
       await this.bus.dispatch(NoopJob, jobData(i));

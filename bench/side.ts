@@ -15,8 +15,11 @@ export interface Side {
    * connected) worker starts and stops at the `n`-th handler call. Resolves once the worker has stopped.
    */
   process(n: number, concurrency: number): Promise<number>;
-  /** An idle worker; `n` jobs sent one at a time; per job the ms from the send to the handler's start. */
-  latency(n: number): Promise<number[]>;
+  /**
+   * An idle worker; `n` jobs sent one at a time; per job the ms from the send to the handler's start. With `idle`,
+   * each send waits for it first (untimed): the wake scenario waits until the worker is blocked inside Redis.
+   */
+  latency(n: number, idle?: () => Promise<void>): Promise<number[]>;
 }
 
 /** The same no-op handler on both sides: count the call, and say when the count is reached. */

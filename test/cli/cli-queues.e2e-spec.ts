@@ -82,23 +82,35 @@ describe('nestjs-queue size, clear, monitor, prune-batches', () => {
     expect(result.stdout.replace(/ \.+ /, ' ... ')).toBe('  redis:default ... [1] OK\n');
   });
 
-  it('prune-batches --hours deletes finished batches older than that, and keeps unfinished ones', async () => {
+  it('prune-batches --hours deletes finished batches older than that, keeps newer and unfinished ones', async () => {
     const t = cli.app();
     const repository = t.app.get(BatchRepository);
-    const create = async () => {
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    const create = async (createdAt: Date) => {
       const id = randomUUID();
-      await repository.store({ id, name: 'import', options: {}, createdAt: new Date() });
+      await repository.store({ id, name: 'import', options: {}, createdAt });
       return id;
     };
-    const finished = await create();
-    const unfinished = await create();
-    await repository.markAsFinished(finished);
+    /** Writes a batch's finish time back, in the Redis storage the fixture app uses (epoch ms, see RedisBatchRepository). */
+    const finishedAt = (id: string, at: Date) => t.redis.hset(`${t.prefix}{batches}:batch:${id}`, 'finishedAt', at.getTime());
+    const old = await create(hoursAgo(5));
+    await repository.markAsFinished(old);
+    await finishedAt(old, hoursAgo(3));
+    const recent = await create(hoursAgo(5));
+    await repository.markAsFinished(recent);
+    await finishedAt(recent, hoursAgo(1));
+    const unfinished = await create(hoursAgo(5));
+    // The repository reads the times written back: one batch finished 3 hours ago, one 1 hour ago.
+    expect(((await repository.find(old))?.finishedAt as Date).getTime()).toBeLessThan(hoursAgo(2).getTime());
+    expect(((await repository.find(recent))?.finishedAt as Date).getTime()).toBeGreaterThan(hoursAgo(2).getTime());
 
-    expect(await cli.run(['prune-batches', '--hours=1'])).toMatchObject({ code: 0, stdout: 'Deleted 0 finished batches older than 1 hours.\n' });
-    expect(await repository.find(finished)).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 20));
+    expect(await cli.run(['prune-batches', '--hours=2'])).toMatchObject({ code: 0, stdout: 'Deleted 1 finished batches older than 2 hours.\n' });
+    expect(await repository.find(old)).toBeNull();
+    expect(await repository.find(recent)).not.toBeNull();
+    expect(await repository.find(unfinished)).not.toBeNull();
+
     expect(await cli.run(['prune-batches', '--hours=0'])).toMatchObject({ code: 0, stdout: 'Deleted 1 finished batches older than 0 hours.\n' });
-    expect(await repository.find(finished)).toBeNull();
+    expect(await repository.find(recent)).toBeNull();
     expect(await repository.find(unfinished)).not.toBeNull();
   });
 });

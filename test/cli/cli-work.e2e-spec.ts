@@ -1,7 +1,12 @@
 import { FIXTURE_ENTRY, runCli } from './support/run-cli';
 import { linesMatching, useCliSuite } from './support/cli-suite';
-import { FailingJob, fixtureLog, QuickJob, ReportJob, SlowJob } from './support/dispatch-app';
-import { sleep, waitUntil } from '../support/test-redis';
+import { FailingJob, fixtureLog, openGate, QuickJob, ReportJob, SlowJob } from './support/dispatch-app';
+import { sleep, testRedisUrl, waitUntil } from '../support/test-redis';
+import { pausedKey } from '../../lib/worker/control-keys';
+import { CommandWatch, readOf, scriptOn } from '../reliability/support/command-watch';
+
+/** How often (ms) a worker reads the restart stamp and the paused queues, at most. */
+const CONTROL_INTERVAL_MS = 1000;
 
 const TIME = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d';
 const line = (name: string, status: string) => new RegExp(`^  ${TIME} ${name.replace('.', '\\.')} \\.{3,} ${status}$`);
@@ -80,11 +85,14 @@ describe('nestjs-queue work', () => {
 
   it('on SIGTERM lets the job in hand finish, takes no other, and exits 0', async () => {
     const t = cli.app();
-    await t.bus.dispatch(SlowJob, { n: 1, ms: 1500 });
+    await t.bus.dispatch(SlowJob, { n: 1, gate: 'sigterm' });
     await t.bus.dispatch(QuickJob, { n: 2 });
     const worker = cli.start(['work', '--sleep=0.1']);
     await worker.waitForOutput(/SlowJob \.+ RUNNING/);
+    // The signal is sent before the gate opens, so the worker has it pending before its job can see the gate
+    // (and the CLI prints nothing for it: it logs warnings and errors only).
     worker.child.kill('SIGTERM');
+    await openGate(t, 'sigterm');
     const result = await worker.exited;
     expect(result.code).toBe(0);
     expect(linesMatching(result.stdout, DONE('SlowJob'))).toHaveLength(1);
@@ -94,12 +102,17 @@ describe('nestjs-queue work', () => {
 
   it('restart makes a running worker exit 0 after its current job', async () => {
     const t = cli.app();
-    await t.bus.dispatch(SlowJob, { n: 1, ms: 3000 });
+    await t.bus.dispatch(SlowJob, { n: 1, gate: 'restart' });
     await t.bus.dispatch(QuickJob, { n: 2 });
     const worker = cli.start(['work', '--sleep=0.1']);
     await worker.waitForOutput(/SlowJob \.+ RUNNING/);
+    const runningAt = Date.now();
     const restart = await cli.run(['restart']);
     expect(restart).toMatchObject({ code: 0, stdout: 'Broadcasting queue restart signal.\n', stderr: '' });
+    // The worker reads the restart stamp at most once a second, the last time before it took this job: keep the
+    // job in hand at least that long (a lower bound, whatever the load), then let it finish.
+    await sleep(Math.max(0, CONTROL_INTERVAL_MS + 100 - (Date.now() - runningAt)));
+    await openGate(t, 'restart');
     const result = await worker.exited;
     expect(result.code).toBe(0);
     expect(linesMatching(result.stdout, DONE('SlowJob'))).toHaveLength(1);
@@ -109,25 +122,41 @@ describe('nestjs-queue work', () => {
 
   it('pause stops a running worker from taking jobs of that queue, continue resumes it', async () => {
     const t = cli.app();
-    await t.bus.dispatch(QuickJob, { n: 1 }).onQueue('high');
-    const worker = cli.start(['work', '--queue=high,default', '--sleep=0.1']);
-    await worker.waitForOutput(/QuickJob \.+ .*DONE/);
+    const watch = await CommandWatch.start(testRedisUrl(), t.prefix);
+    try {
+      const paused = pausedKey(t.prefix, 'redis', 'high');
+      const high = `${t.prefix}queues:{high}`;
+      const low = `${t.prefix}queues:{default}`;
+      await t.bus.dispatch(QuickJob, { n: 1 }).onQueue('high');
+      const worker = cli.start(['work', '--queue=high,default', '--sleep=0.1']);
+      await worker.waitForOutput(/QuickJob \.+ .*DONE/);
 
-    const pause = await cli.run(['pause', 'redis:high']);
-    expect(pause).toMatchObject({ code: 0, stdout: 'Job processing on queue [redis:high] has been paused.\n' });
-    await sleep(1500); // the worker reads pauses at most once a second
-    await t.bus.dispatch(QuickJob, { n: 2 }).onQueue('high');
-    await t.bus.dispatch(QuickJob, { n: 3 }).onQueue('default');
-    await waitUntil(async () => (await fixtureLog(t)).includes('quick:3'), 'the default queue is still worked');
-    await sleep(1500);
-    expect(await fixtureLog(t)).toEqual(['quick:1', 'quick:3']);
-    expect(await t.manager.connection('redis').size('high')).toBe(1);
+      const pause = await cli.run(['pause', 'redis:high']);
+      expect(pause).toMatchObject({ code: 0, stdout: 'Job processing on queue [redis:high] has been paused.\n' });
+      // The pause is written; the worker reads it (at most once a second), then pops the default queue only.
+      const written = await watch.waitFor((c) => c.args[0] === paused && c.name !== 'get', 'the pause to be written');
+      const read = await watch.waitFor(readOf(paused), 'the worker to read the pause', written + 1);
+      let pop = await watch.waitFor(scriptOn(low), 'a pop after the read', read + 1);
+      expect(watch.seen[pop].args).not.toContain(high);
 
-    const resume = await cli.run(['continue', 'redis:high']);
-    expect(resume).toMatchObject({ code: 0, stdout: 'Job processing on queue [redis:high] has been resumed.\n' });
-    await waitUntil(async () => (await fixtureLog(t)).includes('quick:2'), 'the paused queue is worked again', 10000);
-    worker.child.kill('SIGTERM');
-    expect((await worker.exited).code).toBe(0);
+      await t.bus.dispatch(QuickJob, { n: 2 }).onQueue('high');
+      await t.bus.dispatch(QuickJob, { n: 3 }).onQueue('default');
+      await waitUntil(async () => (await fixtureLog(t)).includes('quick:3'), 'the default queue is still worked');
+      // Later reads of the pause still leave the high queue out.
+      const again = await watch.waitFor(readOf(paused), 'the worker to read the pause again', watch.mark);
+      pop = await watch.waitFor(scriptOn(low), 'a pop after that read', again + 1);
+      expect(watch.seen[pop].args).not.toContain(high);
+      expect(await fixtureLog(t)).toEqual(['quick:1', 'quick:3']);
+      expect(await t.manager.connection('redis').size('high')).toBe(1);
+
+      const resume = await cli.run(['continue', 'redis:high']);
+      expect(resume).toMatchObject({ code: 0, stdout: 'Job processing on queue [redis:high] has been resumed.\n' });
+      await waitUntil(async () => (await fixtureLog(t)).includes('quick:2'), 'the paused queue is worked again', 10000);
+      worker.child.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+    } finally {
+      watch.stop();
+    }
   });
 
   it('runs from an app entry file through bootstrapQueueCli, without --app', async () => {

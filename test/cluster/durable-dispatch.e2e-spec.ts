@@ -58,7 +58,7 @@ describe('durable dispatch on a primary with one replica', () => {
     apps.push(t);
     await t.bus.dispatch(TrackedJob, { n: 0 }).onQueue('durable'); // Connect first.
     expect(await raceAgainstSleepingReplica(t, replica, 'durable')).toEqual(['replica woke', 'dispatch resolved']);
-    expect(await replica.llen('queues:durable')).toBe(2);
+    expect(await replica.llen('queues:{durable}')).toBe(2);
   });
 
   it('without replicas a dispatch resolves as soon as the primary has the job (the control case)', async () => {
@@ -85,8 +85,8 @@ describe('durable dispatch on a primary with one replica', () => {
     apps.push(t);
     await t.bus.dispatchMany([1, 2, 3].map((n) => job(TrackedJob, { n }).onQueue('many')));
     await t.bus.dispatch(TrackedJob, { n: 4 }).onQueue('many').delay(60);
-    expect(await replica.llen('queues:many')).toBe(3);
-    expect(await replica.zcard('queues:many:delayed')).toBe(1);
+    expect(await replica.llen('queues:{many}')).toBe(3);
+    expect(await replica.zcard('queues:{many}:delayed')).toBe(1);
   });
 
   it('rejects with a ReplicationTimeoutError when fewer replicas than asked confirm in time', async () => {

@@ -58,7 +58,7 @@ describe("the worker's order of things, as Laravel's", () => {
     expect(await t.bus.dispatch(UniqueUntilProcessing, { key: 'k' })).toBeNull();
 
     // Make the released job due now; on attempt 2 it reaches handle and the lock is released then.
-    const delayed = `${t.prefix}queues:default:delayed`;
+    const delayed = `${t.prefix}queues:{default}:delayed`;
     const members = await t.redis.zrange(delayed, '0', '-1');
     expect(members).toHaveLength(1);
     await t.redis.zadd(delayed, '0', members[0]);

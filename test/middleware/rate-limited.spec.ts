@@ -254,14 +254,22 @@ describe('RateLimited', () => {
       expect(over.releases).toHaveLength(0);
     });
 
-    it('waits for the next window when told to block()', async () => {
-      const middleware = new RateLimited('blocking', 1, 1).block(3);
-      const next = countingNext();
+    it('waits for the next window when told to block(), then runs the job in it', async () => {
+      const middleware = new RateLimited('blocking', 1, 1).block(10);
+      const key = `${prefix}throttle:blocking`;
+      const entered: number[] = [];
+      const next = countingNext(async () => void entered.push(await serverNow(redis)));
       await middleware.handle(job(), next);
+      const first = await redis.hgetall(key);
       const waiting = job();
       await middleware.handle(waiting, next);
       expect(next.calls).toBe(2);
       expect(waiting.releases).toHaveLength(0);
+      // It got in only once the first window had ended, and counted as the first job of a new window.
+      expect(entered[1]).toBeGreaterThanOrEqual(Number(first.end));
+      const second = await redis.hgetall(key);
+      expect(Number(second.start)).toBeGreaterThanOrEqual(Number(first.end));
+      expect(Number(second.count)).toBe(1);
     });
   });
 

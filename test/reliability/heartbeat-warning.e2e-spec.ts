@@ -62,7 +62,7 @@ describe('the heartbeat warns of a lost reservation only when it was lost', () =
     class LosesItsReservation {
       async handle(): Promise<void> {
         // Someone (an operator, a flush) removes the reservation while the job runs.
-        await t.redis.del(`${t.prefix}queues:default:reserved`);
+        await t.redis.del(`${t.prefix}queues:{default}:reserved`);
         await sleep(1500);
       }
     }

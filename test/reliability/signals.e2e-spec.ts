@@ -1,8 +1,8 @@
-import { createFixtureApp, fixtureRecords, heldJobs } from './support/fixture-app';
+import { createFixtureApp, fixtureRecords, heldJobs, reservations } from './support/fixture-app';
 import { startWorker, WorkerProcess } from './support/worker-process';
 import { testRedisUrl, uniquePrefix, waitUntil } from '../support/test-redis';
 import type { QueueTestApp } from '../support/queue-app';
-import { SleepJob } from '../fixtures/worker-process/fixture-jobs';
+import { gateKey, GatedJob, SleepJob } from '../fixtures/worker-process/fixture-jobs';
 
 describe('signals (real worker processes)', () => {
   const url = testRedisUrl();
@@ -24,39 +24,51 @@ describe('signals (real worker processes)', () => {
     await t.close();
   });
 
+  const openGate = (gate: string) => t.redis.set(gateKey(prefix, gate), '1');
+
   it('SIGTERM: the job in hand finishes, no new job is taken, WorkerStopping fires, exit code 0', async () => {
-    const inHand = await t.bus.dispatch(SleepJob, { ms: 1500, track: true });
+    const inHand = await t.bus.dispatch(GatedJob, { gate: 'in-hand' });
     await t.bus.dispatch(SleepJob, { ms: 5 });
     const w = await start({ redisUrl: url, prefix, retryAfter: 2, worker: { sleep: 0.1 } });
-    await waitUntil(async () => (await fixtureRecords(t)).started.length === 1, 'the long job to start');
+    await w.waitForOutput(new RegExp(`^processing ${inHand} `, 'm'));
 
     w.signal('SIGTERM');
-    const exit = await w.waitForExit(10000);
+    await w.waitForOutput(/SIGTERM received: finishing the jobs in hand/);
+    await openGate('in-hand');
+    const exit = await w.waitForExit();
 
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(w.output).toContain('SIGTERM received: finishing the jobs in hand');
     expect(w.count(/^WorkerStopping status=0 reason=signal$/)).toBe(1);
     expect((await fixtureRecords(t)).done).toEqual([inHand]);
     expect(await heldJobs(t)).toEqual({ ready: 1, delayed: 0, reserved: 0 });
   });
 
   it('a second SIGTERM exits at once with code 1; the job in hand returns after retryAfter and another worker runs it', async () => {
-    const id = await t.bus.dispatch(SleepJob, { ms: 3000, track: true });
+    const id = await t.bus.dispatch(GatedJob, { gate: 'second-sigterm' });
     const a = await start({ redisUrl: url, prefix, retryAfter: 2, worker: { sleep: 0.1, tries: 3 } });
-    await waitUntil(async () => (await fixtureRecords(t)).started.length === 1, 'the job to start on worker A');
+    await a.waitForOutput(new RegExp(`^processing ${id} attempt=1$`, 'm'));
 
     a.signal('SIGTERM');
     await a.waitForOutput(/SIGTERM received: finishing/);
     a.signal('SIGTERM');
-    const exit = await a.waitForExit(2000); // the job had about 3 s left: a graceful stop could not be this quick
+    // The job's gate is shut: a graceful stop could not happen, so an exit is the forced one.
+    const exit = await a.waitForExit();
 
     expect(exit).toEqual({ code: 1, signal: null });
     expect(a.output).toContain('SIGTERM received again: exiting now');
     expect(a.count(/^WorkerStopping/)).toBe(0);
+    expect((await fixtureRecords(t)).done).toEqual([]);
     expect(await heldJobs(t)).toEqual({ ready: 0, delayed: 0, reserved: 1 });
 
+    const [left] = await reservations(t);
     const b = await start({ redisUrl: url, prefix, retryAfter: 2, worker: { sleep: 0.1, tries: 3 } });
-    await waitUntil(async () => (await fixtureRecords(t)).done.length === 1, 'worker B to complete the job', 15000);
+    await b.waitForOutput(new RegExp(`^processing ${id} attempt=2$`, 'm'));
+    // B reserved it (until now + retryAfter) only once A's reservation had lapsed.
+    const [taken] = await reservations(t);
+    expect(taken).toMatchObject({ id, attempts: 2 });
+    expect(taken.until).toBeGreaterThanOrEqual(left.until + 2);
+    await openGate('second-sigterm');
+    await waitUntil(async () => (await fixtureRecords(t)).done.length === 1, 'worker B to complete the job', 20000);
     const { started, done } = await fixtureRecords(t);
     expect(done).toEqual([id]);
     expect(started.map((s) => [s.id, s.pid, s.attempt])).toEqual([

@@ -1,6 +1,6 @@
 import { job } from '../../lib';
 import {
-  middlewareLists, UniqueJob, uniqueLockKey, UniqueRaceJob, UniqueUntilProcessingJob,
+  middlewareGateKey, middlewareLists, UniqueJob, uniqueLockKey, UniqueRaceJob, UniqueUntilProcessingJob,
 } from '../fixtures/worker-process/middleware-fixture-jobs';
 import type { QueueTestApp } from '../support/queue-app';
 import { testRedisUrl, uniquePrefix, waitUntil } from '../support/test-redis';
@@ -11,8 +11,11 @@ import type { WorkerProcess } from './support/worker-process';
 const WORKERS = 3;
 /** Dispatches each racer fires at once. */
 const PER_RACER = 10;
-/** Seconds the race's winner waits in `:delayed`, so it is not run (and unlocked) while the race goes on. */
-const RACE_DELAY = 2;
+/**
+ * Seconds a job waits in `:delayed` (the race's winner, the first until-processing copy), so it is not run (and
+ * unlocked) while the test checks its lock, however long that takes; the test makes it due afterwards.
+ */
+const RACE_DELAY = 3600;
 
 describe('unique jobs with concurrent dispatchers (3 worker processes, 3 app contexts)', () => {
   const url = testRedisUrl();
@@ -40,6 +43,13 @@ describe('unique jobs with concurrent dispatchers (3 worker processes, 3 app con
   });
 
   const uniqueRuns = async () => (await records(t, 'unique')).map(([id, pid, held]) => ({ id, pid: Number(pid), held: held === '1' }));
+  /** Makes a job waiting in `:delayed` due at once. */
+  const makeDue = async (id: string) => {
+    const delayed = `${prefix}queues:{default}:delayed`;
+    const member = (await t.redis.zrange(delayed, '0', '-1')).find((raw) => (JSON.parse(raw) as { uuid: string }).uuid === id);
+    expect(member).toBeDefined();
+    expect(await t.redis.zadd(delayed, 'XX', 'CH', 0, member as string)).toBe(1);
+  };
   const isDone = async (id: string) => (await t.redis.lrange(middlewareLists.done(prefix), 0, -1)).includes(id);
 
   it('the same unique job dispatched at once from 3 processes and 3 app contexts is queued exactly once; the rest resolve to null; once it ran it can be sent again', async () => {
@@ -74,7 +84,8 @@ describe('unique jobs with concurrent dispatchers (3 worker processes, 3 app con
     expect((await heldJobs(t)).ready).toBe(0);
     expect(await t.redis.get(uniqueLockKey(prefix, 'mw-unique', uniqueId))).toBe(winner);
 
-    // It runs once, holding its lock while it runs (until: 'processed'), and frees it when it completes.
+    // Due now: it runs once, holding its lock while it runs (until: 'processed'), and frees it when it completes.
+    await makeDue(winner);
     await waitUntil(() => isDone(winner), 'the unique job to run', 10000);
     expect(await uniqueRuns()).toEqual([{ id: winner, pid: expect.any(Number), held: true }]);
     await waitUntil(async () => (await t.redis.exists(uniqueLockKey(prefix, 'mw-unique', uniqueId))) === 0, 'its lock to be freed');
@@ -85,20 +96,23 @@ describe('unique jobs with concurrent dispatchers (3 worker processes, 3 app con
 
   it("until: 'processing' frees the lock just before handle: a copy can be sent while the first still runs; until processed it cannot", async () => {
     await t.redis.del(middlewareLists.unique(prefix));
-    const first = await t.bus.dispatch(UniqueUntilProcessingJob, { id: 'p', ms: 1500 });
+    // Held in :delayed until the test makes it due, so no worker takes it (and frees its lock) too soon.
+    const first = await t.bus.dispatch(UniqueUntilProcessingJob, { id: 'p', gate: 'p' }).delay(RACE_DELAY);
     expect(first).not.toBeNull();
-    expect(await t.bus.dispatch(UniqueUntilProcessingJob, { id: 'p', ms: 1500 })).toBeNull(); // waiting: still locked
+    expect(await t.bus.dispatch(UniqueUntilProcessingJob, { id: 'p', gate: 'p' })).toBeNull(); // waiting: still locked
+    await makeDue(first as string);
     await waitUntil(async () => (await uniqueRuns()).some((r) => r.id === first), 'the first run to begin');
     const duringRun = await t.bus.dispatch(UniqueUntilProcessingJob, { id: 'p' });
-    expect(await isDone(first as string)).toBe(false);
+    expect(await isDone(first as string)).toBe(false); // its gate is shut: it is still running
     expect(duringRun).not.toBeNull();
 
-    const processed = await t.bus.dispatch(UniqueJob, { id: 'q', ms: 1500 });
+    const processed = await t.bus.dispatch(UniqueJob, { id: 'q', gate: 'q' });
     await waitUntil(async () => (await uniqueRuns()).some((r) => r.id === processed), 'the until-processed run to begin');
     const whileProcessed = await t.bus.dispatch(UniqueJob, { id: 'q' });
     expect(await isDone(processed as string)).toBe(false);
     expect(whileProcessed).toBeNull();
 
+    await Promise.all(['p', 'q'].map((gate) => t.redis.set(middlewareGateKey(prefix, gate), '1')));
     await waitUntil(async () => (await Promise.all([first, duringRun, processed].map((id) => isDone(id as string)))).every(Boolean), 'all three to complete');
     const runs = await uniqueRuns();
     expect(runs.find((r) => r.id === first)?.held).toBe(false);

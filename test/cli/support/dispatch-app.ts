@@ -16,7 +16,7 @@ export class QuickJob {
 
 @Job({ timeout: 30 })
 export class SlowJob {
-  async handle(_data: { n: number; ms: number }): Promise<void> {
+  async handle(_data: { n: number; ms?: number; gate?: string }): Promise<void> {
     throw new Error('SlowJob runs in the CLI process, not in the test');
   }
 }
@@ -49,6 +49,11 @@ export const fixtureConnections: QueueModuleOptions = {
 
 export function createDispatchApp(prefix = uniquePrefix('cli')): Promise<QueueTestApp> {
   return createQueueApp([QuickJob, SlowJob, FailingJob, ReportJob], { ...fixtureConnections, prefix });
+}
+
+/** Lets a SlowJob dispatched with this `gate` finish. */
+export async function openGate(t: QueueTestApp, gate: string): Promise<void> {
+  await t.redis.set(`${t.prefix}fixture:gate:${gate}`, '1');
 }
 
 /** What the fixture's jobs recorded, in order. */

@@ -54,3 +54,20 @@ export async function heldJobs(t: QueueTestApp, queue = 'default'): Promise<{ re
   const [ready, delayed, reserved] = await Promise.all([t.redis.llen(base), t.redis.zcard(`${base}:delayed`), t.redis.zcard(`${base}:reserved`)]);
   return { ready, delayed, reserved };
 }
+
+/** A job in a queue's reserved set: its uuid, attempts so far and score (epoch seconds its reservation lapses). */
+export interface Reservation {
+  id: string;
+  attempts: number;
+  until: number;
+}
+
+export async function reservations(t: QueueTestApp, queue = 'default'): Promise<Reservation[]> {
+  const flat = await t.redis.zrange(`${t.prefix}queues:{${queue}}:reserved`, 0, '-1', 'WITHSCORES');
+  const out: Reservation[] = [];
+  for (let i = 0; i < flat.length; i += 2) {
+    const payload = JSON.parse(flat[i]) as { uuid: string; attempts?: number };
+    out.push({ id: payload.uuid, attempts: payload.attempts ?? 0, until: Number(flat[i + 1]) });
+  }
+  return out;
+}

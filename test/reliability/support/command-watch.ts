@@ -1,0 +1,59 @@
+import Redis from 'ioredis';
+import { waitUntil } from '../../support/test-redis';
+
+/** One command Redis ran, as MONITOR reports it: lower-case name, then its arguments. */
+export interface SeenCommand {
+  name: string;
+  args: string[];
+}
+
+/**
+ * Every command the test Redis runs that mentions `prefix` in its arguments, from any client in any process, in
+ * the order Redis ran them (MONITOR). Lets a test wait for what a worker did (read a control key, pop a queue)
+ * instead of sleeping and hoping it happened. stop() closes the monitor connection.
+ */
+export class CommandWatch {
+  readonly seen: SeenCommand[] = [];
+  private constructor(private readonly monitor: Redis) {}
+
+  static async start(url: string, prefix: string): Promise<CommandWatch> {
+    const client = new Redis(url, { maxRetriesPerRequest: 1 });
+    const monitor = await client.monitor();
+    client.disconnect();
+    const watch = new CommandWatch(monitor);
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (!args.some((arg) => arg.includes(prefix))) return;
+      watch.seen.push({ name: String(args[0]).toLowerCase(), args: args.slice(1) });
+    });
+    return watch;
+  }
+
+  /** How many commands seen so far: a mark to look after. */
+  get mark(): number {
+    return this.seen.length;
+  }
+
+  /** Waits until a command after `mark` matches; returns its position. */
+  async waitFor(match: (command: SeenCommand) => boolean, what: string, after = 0, timeoutMs = 15000): Promise<number> {
+    let found = -1;
+    await waitUntil(
+      () => {
+        found = this.seen.findIndex((command, i) => i >= after && match(command));
+        return found >= 0;
+      },
+      what,
+      timeoutMs,
+    );
+    return found;
+  }
+
+  stop(): void {
+    this.monitor.disconnect();
+  }
+}
+
+/** A GET of this key. */
+export const readOf = (key: string) => (c: SeenCommand) => c.name === 'get' && c.args[0] === key;
+
+/** A script call (EVALSHA / EVAL) that names this key among its keys. */
+export const scriptOn = (key: string) => (c: SeenCommand) => (c.name === 'evalsha' || c.name === 'eval') && c.args.slice(2).includes(key);
