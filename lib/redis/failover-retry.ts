@@ -1,5 +1,5 @@
 import { Cluster } from 'ioredis';
-import { FailoverInProgressError, QueueClosedError } from '../errors';
+import { FailoverInProgressError, QueueClosedError, RedisUnreachableError } from '../errors';
 import type { RedisClient } from './redis-connections';
 
 /**
@@ -12,6 +12,8 @@ const FAILOVER_ERROR =
 
 export function isFailoverError(error: unknown): boolean {
   if (error instanceof QueueClosedError) return false;
+  // ioredis's "max retries per request", named with the server's address: the old master is gone.
+  if (error instanceof RedisUnreachableError) return true;
   const message = error instanceof Error ? error.message : String(error);
   if (/Cluster is ended|Connection is closed by user/i.test(message)) return false;
   return FAILOVER_ERROR.test(message);

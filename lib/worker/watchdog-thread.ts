@@ -57,7 +57,7 @@ function read(loop, slot) {
   const deadline = loop.times[slot * 2 + 1];
   const queue = Atomics.load(loop.queues, slot);
   if (Atomics.load(loop.seqs, slot * 2) !== seq) return; // rewritten meanwhile: read it next tick
-  loop.held[slot] = { seq, raw, since, deadline, key: loop.keys[queue], nextBeat: since + loop.retryAfter * 500 };
+  loop.held[slot] = { seq, raw, since, deadline, key: loop.keys[queue], queue: loop.names[queue], nextBeat: since + loop.retryAfter * 500 };
 }
 
 async function extend(key, retryAfter, jobs) {
@@ -111,7 +111,7 @@ function end(job, now) {
   if (ending) return;
   ending = true;
   const over = ((now - job.since) / 1000).toFixed(1);
-  const queue = job.key.replace(/:reserved$/, '').replace(/^.*queues:/, '');
+  const queue = job.queue;
   try {
     fs.writeSync(2, 'nestjs-queue watchdog: a ' + queue + ' job has run ' + over + ' s, past its timeout and grace, and the ' +
       'worker has not answered for ' + (workerData.pongWaitMs / 1000) + ' s (a handler is blocking its event loop): ending the ' +
@@ -133,7 +133,7 @@ setInterval(tick, workerData.tickMs);
 parentPort.on('message', (m) => {
   if (m.t === 'loop') {
     const slots = m.seqs.length / 2;
-    loops.set(m.loop, { id: m.loop, seqs: m.seqs, times: m.times, queues: m.queues, bytes: m.bytes, cap: m.cap, keys: m.keys,
+    loops.set(m.loop, { id: m.loop, seqs: m.seqs, times: m.times, queues: m.queues, bytes: m.bytes, cap: m.cap, keys: m.keys, names: m.names,
       retryAfter: m.retryAfter, held: new Array(slots).fill(null) });
   } else if (m.t === 'unloop') {
     loops.delete(m.loop);

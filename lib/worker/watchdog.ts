@@ -186,7 +186,7 @@ export class Watchdog {
     this.thread = WatchdogThread.acquire(target);
     this.thread.register(this.id, this, {
       seqs: this.seqs, times: this.times, queues: this.queueOf, bytes: new Uint8Array(this.bytes.buffer), cap: SLOT_BYTES,
-      keys: queues.map((q) => target.reservedKey(q)), retryAfter: target.retryAfter,
+      keys: queues.map((q) => target.reservedKey(q)), names: [...queues], retryAfter: target.retryAfter,
     });
   }
 

@@ -114,7 +114,7 @@ describe('nestjs-queue usage', () => {
     [`${FIXTURE_APP}#Nope`, `error: ${FIXTURE_APP} has no export named "Nope" (its exports: AppModule, PlainModule, queueOptions, notAModule); pass --app <path>#<ExportName> naming your app module.`],
     [`${FIXTURE_APP}#notAModule`, `error: ${FIXTURE_APP} exports something that is not a module class as "notAModule" (its exports: AppModule, PlainModule, queueOptions, notAModule); pass --app <path>#<ExportName> naming your app module.`],
     [`${FIXTURE_APP}#PlainModule`, 'error: The app module PlainModule does not import QueueModule: add QueueModule.forRoot(...) to its imports.'],
-    [`${join(__dirname, 'support', 'cli-suite.ts')}#X`, 'error: Could not load the app module file '],
+    [`${join(__dirname, 'support', 'cli-suite.ts')}#X`, `error: ${join(__dirname, 'support', 'cli-suite.ts')} is a TypeScript file; the CLI loads your compiled app. Compile first`],
   ])('a bad app (%s) exits 1 with a one-line error', async (spec, message) => {
     const result = await cli.run(['--app', spec, 'size']);
     expect(result.code).toBe(1);

@@ -12,7 +12,8 @@ const TIME = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d';
 const line = (name: string, status: string) => new RegExp(`^  ${TIME} ${name.replace('.', '\\.')} \\.{3,} ${status}$`);
 const RUNNING = (name: string) => line(name, 'RUNNING');
 const DONE = (name: string) => line(name, '\\d+\\.\\d\\d(ms|s) DONE');
-const FAIL = (name: string) => line(name, '(\\d+\\.\\d\\d(ms|s) )?FAIL');
+const FAILED = (name: string) => line(name, '(\\d+\\.\\d\\d(ms|s) )?FAILED');
+const RELEASED = (name: string) => line(name, '(\\d+\\.\\d\\d(ms|s) )?RELEASED \\(retry in \\d+s\\)');
 
 describe('nestjs-queue work', () => {
   const cli = useCliSuite();
@@ -30,7 +31,7 @@ describe('nestjs-queue work', () => {
     expect(await t.manager.connection('redis').size('default')).toBe(1);
   });
 
-  it('--stop-when-empty drains the queues in priority order, prints FAIL for a failing job, and exits 0', async () => {
+  it('--stop-when-empty drains the queues in priority order, prints FAILED with the exception\'s first line for a failing job, and exits 0', async () => {
     const t = cli.app();
     await t.bus.dispatch(QuickJob, { n: 1 }).onQueue('default');
     await t.bus.dispatch(FailingJob, { n: 2 }).onQueue('high');
@@ -39,10 +40,12 @@ describe('nestjs-queue work', () => {
     expect(result.code).toBe(0);
     expect(await fixtureLog(t)).toEqual(['quick:3', 'quick:1']);
     const jobLines = result.stdout.split('\n').filter((l) => l.includes(' ... ') || l.includes('....'));
-    expect(jobLines.map((l) => l.replace(/.* (\S+) \.+ .*?(RUNNING|DONE|FAIL)$/, '$1 $2'))).toEqual([
-      'FailingJob RUNNING', 'FailingJob FAIL', 'QuickJob RUNNING', 'QuickJob DONE', 'QuickJob RUNNING', 'QuickJob DONE',
+    expect(jobLines.map((l) => l.replace(/.* (\S+) \.+ .*?(RUNNING|DONE|FAILED)$/, '$1 $2'))).toEqual([
+      'FailingJob RUNNING', 'FailingJob FAILED', 'QuickJob RUNNING', 'QuickJob DONE', 'QuickJob RUNNING', 'QuickJob DONE',
     ]);
-    expect(linesMatching(result.stdout, FAIL('FailingJob'))).toHaveLength(1);
+    expect(linesMatching(result.stdout, FAILED('FailingJob'))).toHaveLength(1);
+    const lines = result.stdout.split('\n');
+    expect(lines[lines.findIndex((l) => FAILED('FailingJob').test(l)) + 1]).toMatch(/^ {4}Error: boom/);
     expect(await t.failed.ids()).toHaveLength(1);
   });
 
@@ -61,7 +64,8 @@ describe('nestjs-queue work', () => {
     const result = await cli.run(['work', '--tries=2', '--backoff=0', '--stop-when-empty', '--sleep=0.1']);
     expect(result.code).toBe(0);
     expect(linesMatching(result.stdout, RUNNING('FailingJob'))).toHaveLength(2);
-    expect(linesMatching(result.stdout, FAIL('FailingJob'))).toHaveLength(2);
+    expect(linesMatching(result.stdout, RELEASED('FailingJob'))).toHaveLength(1);
+    expect(linesMatching(result.stdout, FAILED('FailingJob'))).toHaveLength(1);
     const [record] = await t.failed.all();
     expect(record.exception).toContain('boom 1');
   });

@@ -6,7 +6,7 @@ import { waitUntil } from '../support/test-redis';
 import { ClusterTestApp, createClusterApp } from './support/cluster-app';
 import { lossReport, printReport, produce, runs, TrackedJob } from './support/failover-workload';
 
-jest.setTimeout(240000);
+jest.setTimeout(360000);
 
 /**
  * Failovers with jobs in flight, on a cluster whose node timeout is 3 s (a SIGKILLed master's slots have no
@@ -35,7 +35,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const app of apps.splice(0)) await app.close().catch(() => undefined);
   for (const node of cluster.nodes) if (node.process.exitCode !== null || node.process.signalCode !== null) await cluster.revive(node.port);
-  await cluster.waitHealthy(60000);
+  await cluster.waitHealthy(120000);
 });
 
 async function app(server: RedisServerQueueOptions = {}): Promise<ClusterTestApp> {
@@ -134,7 +134,7 @@ describe('jobs in flight through a failover', () => {
     await waitUntil(() => outcomes.resolved.length >= 150, '150 dispatches before the kill', 60000);
     const master = await cluster.masterPortOf(readyKey);
     await cluster.kill(master);
-    await cluster.waitHealthy(60000);
+    await cluster.waitHealthy(120000);
     const ranBefore = runs.length;
     const resolvedAtFailover = outcomes.resolved.length;
     // The worker was never restarted: it goes on by itself once the replica took over.
@@ -160,7 +160,7 @@ describe('jobs in flight through a failover', () => {
     await waitUntil(() => outcomes.resolved.length >= 150, '150 durable dispatches before the kill', 60000);
     const master = await cluster.masterPortOf(readyKey);
     await cluster.kill(master);
-    await cluster.waitHealthy(60000);
+    await cluster.waitHealthy(120000);
     // The promoted replica has no replica of its own until the killed node rejoins: durable dispatches wait for it.
     await cluster.revive(master);
     const resolvedAtFailover = outcomes.resolved.length;

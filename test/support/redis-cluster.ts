@@ -75,6 +75,9 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
         '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf',
         '--cluster-node-timeout', String(nodeTimeoutMs),
+        // A replica may always take over, however long its link was down: on a loaded machine replication lags, and a
+        // replica that counts its data as too old (the default validity factor) would leave its slots without a master.
+        '--cluster-replica-validity-factor', '0',
         '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--enable-debug-command', 'local', '--daemonize', 'no', '--loglevel', 'warning',
       ],
       { stdio: 'ignore' },

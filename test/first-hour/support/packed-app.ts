@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -17,7 +17,7 @@ export const ROOT = join(__dirname, '..', '..', '..');
 const LINKED = [
   '@nestjs/common', '@nestjs/core', '@nestjs/testing', 'reflect-metadata', 'rxjs', // the README's install line
   'knex', 'better-sqlite3', // the default failed store
-  'ioredis', 'commander', 'uuid', // nestjs-queue's own dependencies
+  ...Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies), // nestjs-queue's own
   'typescript', 'jest', '@types/node', '@types/jest', // what `nest new` brings for build and test
 ];
 const BINS: Record<string, string> = { tsc: 'typescript/bin/tsc', jest: 'jest/bin/jest.js' };
