@@ -160,6 +160,9 @@ export function redisAddress(options: RedisServerOptions): string {
     }
   }
   const plain = options as RedisOptions;
+  if (Array.isArray(plain.sentinels) && plain.sentinels.length > 0) {
+    return `the primary "${plain.name ?? 'mymaster'}" of sentinels ${plain.sentinels.map((node) => nodeAddress(node)).join(', ')}`;
+  }
   if (plain.path) return plain.path;
   return `${plain.host ?? 'localhost'}:${plain.port ?? 6379}`;
 }

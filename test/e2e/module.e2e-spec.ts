@@ -226,7 +226,7 @@ describe('module start-up', () => {
     }).compile();
     const app = await moduleRef.init();
     await app.get(Bus).dispatch(ProcessEventData, { eventId: 'async' });
-    expect(await app.get(Worker).run({ connection: 'redis-priority', queue: 'priority', once: true, blockFor: undefined, sleep: 0 } as never)).toBe('once');
+    expect(await app.get(Worker).run({ connection: 'redis-priority', queue: 'priority', once: true, blockFor: undefined, sleep: 0, memory: 0 } as never)).toBe('once');
     const connections = app.get(RedisConnections);
     const opened = [...(connections as unknown as { shared: Map<string, { status: string }> }).shared.values()];
     expect(opened.length).toBeGreaterThan(0);
