@@ -236,7 +236,8 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPing(port: number, child: ChildProcess): Promise<void> {
+/** Waits until the redis-server `child` answers PING on `port` (fails at once if it exits). */
+export async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   await waitUntil(
     async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} before it listened on ${port}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { freePort } from '../../support/redis-server';
 import { waitUntil } from '../../support/test-redis';
+import { waitForPing } from '../../support/redis-cluster';
 
 /** One redis-server (or sentinel) process started by a test, on a free port in its own directory. */
 export interface OwnedNode {
@@ -34,23 +35,7 @@ export interface OwnedReplication {
 
 async function launch(port: number, args: string[]): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: 'ignore' });
-  await waitUntil(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited with code ${child.exitCode}`);
-      const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      r.on('error', () => undefined);
-      try {
-        await r.connect();
-        return (await r.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        r.disconnect();
-      }
-    },
-    `redis-server on port ${port} to answer PING`,
-    15000,
-  );
+  await waitForPing(port, child);
   return child;
 }
 
