@@ -264,7 +264,7 @@ async function runApp(appDir) {
     const record = await app.get(q.FailedJobs).find(badId);
     expect('failed-job record', record && { id: record.id, queue: record.queue, message: /boom on Nest 12/.test(record.exception) }, {
       id: badId,
-      queue: '{default}',
+      queue: 'default', // shown by its bare name (the seed's '{default}' is the same queue)
       message: true,
     });
     await app.get(q.FailedJobs).forget(badId);
