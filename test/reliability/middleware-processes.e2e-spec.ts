@@ -121,7 +121,7 @@ describe('middleware across 3 worker processes', () => {
   it.each([
     ['released for secondsUntilAvailable + 3 (the default)', 'default-release', 15, undefined],
     ['released at once (releaseAfter(0): every worker keeps hitting the limiter)', 'hot', 30, 0],
-  ])(`Limit.perSecond(${RATE_PER_SECOND}) lets at most ${RATE_PER_SECOND} through in each of its windows (at most ${2 * RATE_PER_SECOND} in any sliding second) with all 3 processes taking jobs, and every job completes: %s`, async (_what, group, jobs, releaseAfter) => {
+  ])(`Limit.perSecond(${RATE_PER_SECOND}) lets at most ${RATE_PER_SECOND} through in each of its windows (at most ${2 * RATE_PER_SECOND} in any sliding second) across 3 processes (at least two of them taking jobs: which ones win the pops is up to the scheduler), and every job completes: %s`, async (_what, group, jobs, releaseAfter) => {
     const { ids, starts, releases, done, windows, fits, sliding, pids } = await runRateLimited(group as string, jobs as number, releaseAfter as number | undefined);
 
     expect(windows.max).toBeLessThanOrEqual(RATE_PER_SECOND);
@@ -129,8 +129,10 @@ describe('middleware across 3 worker processes', () => {
     expect(sliding).toBeLessThanOrEqual(2 * RATE_PER_SECOND);
     // The limit was really reached: jobs over it were held back.
     expect(releases.length).toBeGreaterThan(0);
-    // Every process ran or was refused jobs: the limit held across all three.
-    expect(pids).toEqual(new Set(workers.map((w) => w.pid)));
+    // The limit held across processes: at least two of the three ran or were refused jobs (on a loaded machine one
+    // process may lose every pop to the others; nothing in a queue promises each process a share).
+    expect(pids.size).toBeGreaterThanOrEqual(2);
+    for (const pid of pids) expect(workers.map((w) => w.pid)).toContain(pid);
     // Each job's handler ran exactly once, and completed.
     expect(starts.map(([, , id]) => id).sort()).toEqual([...ids].sort());
     expect([...done].sort()).toEqual([...ids].sort());
