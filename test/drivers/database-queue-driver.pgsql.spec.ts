@@ -1,0 +1,3 @@
+import { describeDatabaseQueueDriverContract } from './database-queue-driver.suite';
+
+describeDatabaseQueueDriverContract('pgsql', 'Database driver on PostgreSQL');

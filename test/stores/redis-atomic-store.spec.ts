@@ -1,0 +1,4 @@
+import { testRedisUrl } from '../support/test-redis';
+import { describeAtomicStoreContract } from './atomic-store.contract';
+
+describeAtomicStoreContract('Redis', async () => ({ kind: 'redis', url: testRedisUrl() }), async () => undefined);

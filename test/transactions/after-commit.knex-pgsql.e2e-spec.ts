@@ -1,0 +1,3 @@
+import { knexAfterCommitSuite } from './support/knex-after-commit.suite';
+
+knexAfterCommitSuite('pgsql');

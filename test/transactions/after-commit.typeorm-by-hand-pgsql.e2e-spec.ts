@@ -1,0 +1,3 @@
+import { typeOrmByHandSuite } from './support/typeorm-by-hand.suite';
+
+typeOrmByHandSuite('pgsql');

@@ -1,0 +1,4 @@
+import { clsAfterCommitSuite } from './support/cls-after-commit.suite';
+import { typeOrmHarness } from './support/typeorm-harness';
+
+clsAfterCommitSuite('TypeORM adapter, mysql', () => typeOrmHarness('mysql'), { independentTransactions: true });

@@ -1,0 +1,4 @@
+import { outboxSuite } from './support/outbox.suite';
+
+outboxSuite('mysql');
+

@@ -1,0 +1,4 @@
+import { outboxSuite, otherDatabaseSuite } from './support/outbox.suite';
+
+outboxSuite('sqlite');
+otherDatabaseSuite();
