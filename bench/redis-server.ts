@@ -135,6 +135,12 @@ export async function serverCpuSeconds(admin: Redis): Promise<number> {
   return Number(cpu.used_cpu_user) + Number(cpu.used_cpu_sys);
 }
 
+/** Bytes the server has read from and written to its clients so far (INFO stats). */
+export async function netBytes(admin: Redis): Promise<{ input: number; output: number }> {
+  const stats = parseInfo(await admin.info('stats'));
+  return { input: Number(stats.total_net_input_bytes), output: Number(stats.total_net_output_bytes) };
+}
+
 export async function usedMemory(admin: Redis): Promise<number> {
   return Number(parseInfo(await admin.info('memory')).used_memory);
 }

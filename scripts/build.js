@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles lib/ to dist/ (CommonJS with declarations, no source maps: the package ships no lib/ sources for them
-// to point at) and copies the Lua scripts beside the compiled code.
+// to point at), copies the Lua scripts beside the compiled code and the dashboard's built UI into dist/dashboard/ui/dist.
 //
 // `node scripts/build.js --package <dir>` builds into <dir>/dist instead and copies package.json, README.md and
 // LICENSE beside it, so <dir> is the package as `npm pack` would take it (the first-hour test packs it from there).
@@ -33,6 +33,10 @@ function copyLua(dir) {
   }
 }
 copyLua(join(root, 'lib'));
+// The dashboard serves its built UI from dist/dashboard/ui/dist at run time (scripts/build-dashboard.js builds it).
+const ui = join(root, 'lib', 'dashboard', 'ui', 'dist');
+if (existsSync(ui)) cpSync(ui, join(dist, 'dashboard', 'ui', 'dist'), { recursive: true });
+else console.warn('build: lib/dashboard/ui/dist is missing: the dashboard will serve its page without the UI (run scripts/build-dashboard.js first).');
 const bin = join(dist, 'cli', 'bin.js');
 if (existsSync(bin)) chmodSync(bin, 0o755);
 if (packageDir !== root) {

@@ -8,79 +8,18 @@
 // It compiles lib/ with tsc into node_modules/.cache/nestjs-queue-measure-supervisor (never touching dist/), starts a
 // private redis-server on a free port, and runs the CLI binary of that build as real processes.
 'use strict';
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } = require('node:fs');
-const { createServer } = require('node:net');
-const { tmpdir, cpus, loadavg } = require('node:os');
-const { dirname, join } = require('node:path');
+const { spawn, spawnSync } = require('node:child_process');
+const { readFileSync } = require('node:fs');
+const { cpus, loadavg } = require('node:os');
+const { join } = require('node:path');
+const { argValue, compileLib, sleep, startRedis } = require('./measure-support');
 
 const root = join(__dirname, '..');
 const out = join(root, 'node_modules', '.cache', 'nestjs-queue-measure-supervisor');
 const APP = join(root, 'bench', 'supervisor-app.js');
-const argValue = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-};
 const JOBS = Number(argValue('jobs', 20000));
 const JSON_OUT = process.argv.includes('--json');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const say = (line) => JSON_OUT || process.stdout.write(`${line}\n`);
-
-function compile() {
-  rmSync(out, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], {
-    stdio: 'inherit',
-  });
-  const copyLua = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) copyLua(path);
-      else if (name.endsWith('.lua')) {
-        const target = join(out, path.slice(join(root, 'lib').length));
-        mkdirSync(dirname(target), { recursive: true });
-        cpSync(path, target);
-      }
-    }
-  };
-  copyLua(join(root, 'lib'));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'nq-measure-supervisor-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const Redis = require('ioredis');
-  const admin = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50 });
-  for (let i = 0; i < 200; i++) {
-    try {
-      await admin.connect();
-      break;
-    } catch {
-      await sleep(25);
-    }
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    admin,
-    async stop() {
-      admin.disconnect();
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function rssOf(pid) {
   try {
@@ -92,9 +31,9 @@ function rssOf(pid) {
 }
 
 async function main() {
-  compile();
+  compileLib(out);
   process.env.NESTJS_QUEUE_DIST = out;
-  const redis = await startRedis();
+  const redis = await startRedis('measure-supervisor');
   const bin = join(out, 'cli', 'bin.js');
   const lib = require(out);
   const { NestFactory } = require('@nestjs/core');

@@ -8,85 +8,19 @@
 // It compiles lib/ with tsc into node_modules/.cache/nestjs-queue-measure (so it never touches dist/), starts a
 // private redis-server on a free port (or uses REDIS_URL), and runs the measurement in a child with --expose-gc.
 'use strict';
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } = require('node:fs');
-const { createServer } = require('node:net');
-const { tmpdir } = require('node:os');
-const { dirname, join } = require('node:path');
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+const { argValue, compileLib, sleep, startRedis } = require('./measure-support');
 
 const root = join(__dirname, '..');
 const out = join(root, 'node_modules', '.cache', 'nestjs-queue-measure');
 
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
 
 // ---------------------------------------------------------------------------------------------------- parent
-function compile() {
-  rmSync(out, { recursive: true, force: true });
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'],
-    { stdio: 'inherit' },
-  );
-  const copyLua = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) copyLua(path);
-      else if (name.endsWith('.lua')) {
-        const target = join(out, path.slice(join(root, 'lib').length));
-        mkdirSync(dirname(target), { recursive: true });
-        cpSync(path, target);
-      }
-    }
-  };
-  copyLua(join(root, 'lib'));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'nestjs-queue-measure-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
-  child.on('error', (error) => {
-    console.error(`Could not start redis-server (${error.message}). Put it on PATH, or set REDIS_URL to a Redis this script may use.`);
-    process.exit(1);
-  });
-  const { connect } = require('node:net');
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.end(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop() {
-      child.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 async function parent() {
-  compile();
-  const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop() {} } : await startRedis();
+  compileLib(out);
+  const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop() {} } : await startRedis('measure-worker-memory');
   try {
     const result = spawnSync(process.execPath, ['--expose-gc', __filename, '--child', ...process.argv.slice(2)], {
       stdio: 'inherit',
@@ -94,7 +28,7 @@ async function parent() {
     });
     process.exitCode = result.status ?? 1;
   } finally {
-    redis.stop();
+    await redis.stop();
   }
 }
 
@@ -112,8 +46,8 @@ async function child() {
   const { Module } = require('@nestjs/common');
   const { NestFactory } = require('@nestjs/core');
   const lib = require(out);
-  const jobs = Number(arg('jobs', '100000'));
-  const concurrency = Number(arg('concurrency', '1'));
+  const jobs = Number(argValue('jobs', '100000'));
+  const concurrency = Number(argValue('concurrency', '1'));
   const url = process.env.MEASURE_REDIS_URL;
   const prefix = `measure-memory:${process.pid}:`;
 

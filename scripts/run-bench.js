@@ -7,8 +7,13 @@ const { join, dirname } = require('node:path');
 
 const root = join(__dirname, '..');
 const out = join(root, '.bench');
-rmSync(out, { recursive: true, force: true });
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
+
+/** Compiles bench/ (and the library sources it imports) to .bench/ and copies the Lua scripts beside the driver. */
+function compileBench() {
+  rmSync(out, { recursive: true, force: true });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'bench', 'tsconfig.json')], { stdio: 'inherit' });
+  copyLua(join(root, 'lib'));
+}
 
 function copyLua(dir) {
   for (const name of readdirSync(dir)) {
@@ -21,7 +26,10 @@ function copyLua(dir) {
     }
   }
 }
-copyLua(join(root, 'lib'));
 
+module.exports = { compileBench, out };
+if (require.main !== module) return;
+
+compileBench();
 const result = spawnSync(process.execPath, ['--expose-gc', join(out, 'bench', 'main.js'), ...process.argv.slice(2)], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

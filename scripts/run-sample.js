@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run sample`: compiles the sample app (sample/ with lib/) to .sample-build/, makes sure there is a Redis
-// (REDIS_URL, or a private redis-server on a free port), runs the sample, and stops what it started.
+// (REDIS_URL, or a private redis-server on a free port), runs the sample, and stops what it started. With neither,
+// it runs the whole sample on SQLite (the database queue driver, nothing to install) and says so in one line.
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, mkdirSync } = require('node:fs');
 const { createServer, connect } = require('node:net');
@@ -100,20 +101,21 @@ function runSample(env, script = 'main.js') {
 async function main() {
   let redis = null;
   let note = 'REDIS_URL';
-  if (!process.env.REDIS_URL) {
-    const binary = redisServerBinary();
-    if (!binary) {
-      process.stderr.write(
-        'The sample needs Redis, and REDIS_URL is not set and redis-server is not on PATH.\n' +
-          'Either install Redis (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis),\n' +
-          'or point the sample at one: REDIS_URL=redis://127.0.0.1:6379 npm run sample\n',
-      );
-      return 1;
-    }
+  const asked = process.env.SAMPLE_QUEUE_DRIVER === 'database';
+  const onDatabase = asked || (!process.env.REDIS_URL && !redisServerBinary());
+  if (onDatabase) {
+    const why = asked ? 'SAMPLE_QUEUE_DRIVER=database' : 'No REDIS_URL and no redis-server on PATH';
+    process.stdout.write(`${why}: running the whole sample on SQLite (the database queue driver); the Horizon part needs Redis and is skipped.\n`);
+  } else if (!process.env.REDIS_URL) {
     note = 'a private redis-server started for this run';
   }
   compile();
   if (!existsSync(join(build, 'sample', 'src', 'main.js'))) throw new Error('The sample did not compile to .sample-build/sample/src/main.js');
+  if (onDatabase) {
+    const env = { ...process.env, SAMPLE_QUEUE_DRIVER: 'database' };
+    delete env.REDIS_URL;
+    return runSample(env);
+  }
   try {
     if (!process.env.REDIS_URL) redis = await startRedis(redisServerBinary());
     const url = process.env.REDIS_URL || redis.url;
