@@ -4,7 +4,7 @@ import 'reflect-metadata';
 export { QueueModule } from './queue.module';
 export type {
   QueueModuleOptions, QueueModuleAsyncOptions, QueueOptionsFactory, ConnectionOptions, RedisConnectionOptions,
-  SyncConnectionOptions, RedisServerOptions, RedisServerQueueOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
+  SyncConnectionOptions, DatabaseConnectionOptions, RedisServerOptions, RedisServerQueueOptions, DatabaseOptions, FailedStoreOptions, BatchingOptions, SupervisorOptions,
   HorizonOptions,
 } from './config/queue-options.interface';
 export type { ResolvedQueueConfig, ResolvedConnection } from './config/resolved-config.interface';
@@ -22,6 +22,9 @@ export { PendingChain } from './bus/pending-chain';
 export type { ChainLink } from './bus/pending-chain';
 export { PendingBatch } from './bus/pending-batch';
 export type { BatchEntry } from './bus/pending-batch';
+export type {
+  TransactionHooks, KnexTransactionLike, TypeOrmTransactionLike, TypeOrmQueryRunnerLike, QueueTransaction, AfterCommitChoice,
+} from './bus/transactions/transaction.types';
 
 // Batches
 export { Batch } from './batches/batch';

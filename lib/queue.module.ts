@@ -6,10 +6,12 @@ import type { ResolvedQueueConfig } from './config/resolved-config.interface';
 import { resolveQueueConfig } from './config/resolve-config';
 import { RedisConnections } from './redis/redis-connections';
 import { QueueManager } from './drivers/queue-manager';
+import { AtomicStores } from './stores/atomic-stores';
 import { JobRegistry } from './registry/job.registry';
 import { JobExplorer } from './registry/job.explorer';
 import { QueueEvents } from './events/queue-events.service';
 import { JobDispatcher } from './bus/job-dispatcher';
+import { TransactionResolver } from './bus/transactions/transaction-resolver';
 import { SyncRunner } from './bus/sync-runner';
 import { Bus } from './bus/bus';
 import { JobRunner } from './worker/job-runner';
@@ -25,6 +27,7 @@ import { BATCH_HOOKS } from './worker/batch-hooks';
 import { ScheduleTasks } from './scheduler/schedule-tasks';
 import { Scheduler } from './scheduler/scheduler';
 import { SCHEDULER_OPTIONS } from './scheduler/scheduler-clock';
+import { QueueTelemetry } from './telemetry/queue-telemetry';
 
 const coreProviders: Provider[] = [
   { provide: QUEUE_CONFIG, useFactory: (options: QueueModuleOptions) => resolveQueueConfig(options), inject: [QUEUE_MODULE_OPTIONS] },
@@ -35,9 +38,12 @@ const coreProviders: Provider[] = [
     inject: [QUEUE_CONFIG, RedisConnections],
   },
   QueueManager,
+  AtomicStores,
   JobRegistry,
   JobExplorer,
   QueueEvents,
+  TransactionResolver,
+  QueueTelemetry,
   JobDispatcher,
   JobOutcomes,
   JobRunner,
@@ -54,7 +60,7 @@ const coreProviders: Provider[] = [
   Scheduler,
 ];
 
-const exported = [Bus, Worker, QueueManager, FailedJobs, QueueEvents, JobRegistry, JobDispatcher, RedisConnections, QUEUE_CONFIG, Scheduler, ...batchExports];
+const exported = [Bus, Worker, QueueManager, FailedJobs, QueueEvents, JobRegistry, JobDispatcher, RedisConnections, AtomicStores, QUEUE_CONFIG, Scheduler, ...batchExports];
 
 /**
  * Laravel's queue system for Nest. `forRoot()` with no argument uses the seed's Redis connections and reads

@@ -26,6 +26,12 @@ export interface BatchRecord {
   createdAt: Date;
   cancelledAt: Date | null;
   finishedAt: Date | null;
+  /**
+   * The span contexts of its jobs' process spans (`<trace id>-<span id>-<flags>`), kept as each job succeeded or
+   * failed for good, the first MAX_TRACE_LINKS (128) of them, for its callbacks' span links; absent when none was
+   * traced (no OpenTelemetry SDK).
+   */
+  jobSpans?: string[];
 }
 
 /** Counters after an atomic update, as Laravel's UpdatedBatchJobCounts. */
@@ -45,10 +51,13 @@ export interface BatchRepository {
   /** Newest first. */
   get(limit: number, before?: string): Promise<BatchRecord[]>;
   incrementTotalJobs(id: string, amount: number): Promise<void>;
-  /** pending − 1, and drops jobId from failedJobIds. */
-  decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
-  /** failed + 1, and adds jobId to failedJobIds. Pending is unchanged. */
-  incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
+  /**
+   * pending − 1, and drops jobId from failedJobIds. `span`: the job's process span (see `jobSpans`), added to
+   * `jobSpans` in the same update while fewer than 128 are kept.
+   */
+  decrementPendingJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts>;
+  /** failed + 1, and adds jobId to failedJobIds. Pending is unchanged. `span`: as for decrementPendingJobs. */
+  incrementFailedJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts>;
   markAsFinished(id: string): Promise<void>;
   cancel(id: string): Promise<void>;
   delete(id: string): Promise<void>;

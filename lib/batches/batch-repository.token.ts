@@ -9,8 +9,8 @@ export abstract class BatchRepository implements Contract {
   abstract find(id: string): Promise<BatchRecord | null>;
   abstract get(limit: number, before?: string): Promise<BatchRecord[]>;
   abstract incrementTotalJobs(id: string, amount: number): Promise<void>;
-  abstract decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
-  abstract incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts>;
+  abstract decrementPendingJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts>;
+  abstract incrementFailedJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts>;
   abstract markAsFinished(id: string): Promise<void>;
   abstract cancel(id: string): Promise<void>;
   abstract delete(id: string): Promise<void>;

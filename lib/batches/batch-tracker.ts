@@ -29,9 +29,12 @@ export class BatchTracker {
     private readonly onFinished: (batch: BatchRecord) => Promise<void>,
   ) {}
 
-  /** A job of the batch succeeded (also a retry of a job that had failed). */
-  async recordSuccessfulJob(batchId: string, jobId: string): Promise<void> {
-    const counts = await ignoreMissing(this.repository.decrementPendingJobs(batchId, jobId));
+  /**
+   * A job of the batch succeeded (also a retry of a job that had failed). `span`: its process span, kept with the
+   * batch (in the same update) for the callbacks' links.
+   */
+  async recordSuccessfulJob(batchId: string, jobId: string, span?: string): Promise<void> {
+    const counts = await ignoreMissing(this.repository.decrementPendingJobs(batchId, jobId, span));
     if (!counts) return;
     const finished = counts.pendingJobs === 0;
     const allRan = counts.pendingJobs - counts.failedJobs === 0;
@@ -53,9 +56,9 @@ export class BatchTracker {
     steps.throwIfAny();
   }
 
-  /** A job of the batch failed for good (no tries left, or failed by hand). */
-  async recordFailedJob(batchId: string, jobId: string, error: Error): Promise<void> {
-    const counts = await ignoreMissing(this.repository.incrementFailedJobs(batchId, jobId));
+  /** A job of the batch failed for good (no tries left, or failed by hand). `span`: as for recordSuccessfulJob. */
+  async recordFailedJob(batchId: string, jobId: string, error: Error, span?: string): Promise<void> {
+    const counts = await ignoreMissing(this.repository.incrementFailedJobs(batchId, jobId, span));
     if (!counts) return;
     const first = counts.failedJobs === 1;
     const allRan = counts.pendingJobs - counts.failedJobs === 0;

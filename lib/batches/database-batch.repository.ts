@@ -3,6 +3,9 @@ import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
 import type { DatabaseOptions } from '../config/queue-options.interface';
 import { BatchDatabaseDriverMissingError, BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
+import { inSavepoint } from '../drivers/database/savepoint';
+import { MAX_TRACE_LINKS } from '../payload/payload.interface';
+import { JOB_SPAN_ENTRY, JOB_SPAN_SEPARATOR, keptSpan } from './job-spans';
 
 /** Rows one prune statement deletes, as Laravel's chunks of 1000. */
 const PRUNE_CHUNK = 1000;
@@ -19,7 +22,15 @@ interface BatchRow {
   cancelled_at: number | string | null;
   created_at: number | string;
   finished_at: number | string | null;
+  /** The jobs' process spans, space-separated (see BatchRecord.jobSpans); null while none was traced. */
+  job_spans?: string | null;
 }
+
+/** The column of the jobs' spans: added to a table made before it existed (nullable, so no row changes). */
+const JOB_SPANS = 'job_spans';
+
+/** A job_spans text holds fewer than MAX_TRACE_LINKS spans while it is shorter than this. */
+const JOB_SPANS_FULL_LENGTH = MAX_TRACE_LINKS * JOB_SPAN_ENTRY - 1;
 
 type KnexFactory = (config: Knex.Config) => Knex;
 
@@ -48,8 +59,9 @@ function loadKnex(): KnexFactory {
  * update is one `UPDATE ... RETURNING` statement (SQLite runs one writer at a time), editing the JSON list
  * of failed job ids with SQLite's JSON functions.
  *
- * The table is created on first use (or by `setup()`), once per instance; another process creating it at
- * the same moment is fine.
+ * The table is created on first use (or by `setup()`, the `batches:table` command), once per instance; another
+ * process creating it at the same moment is fine. A table made before the `job_spans` column existed gets it then
+ * (a nullable column: the rows stay as they are).
  */
 export class DatabaseBatchRepository implements BatchRepository {
   private connection?: Knex;
@@ -60,32 +72,39 @@ export class DatabaseBatchRepository implements BatchRepository {
     private readonly table = 'job_batches',
   ) {}
 
-  async store(batch: { id: string; name: string; options: BatchOptions; createdAt: Date }): Promise<BatchRecord> {
+  async store(batch: NewBatch): Promise<BatchRecord> {
     const db = await this.db();
-    const createdAt = batch.createdAt.getTime();
-    await db(this.table).insert({
-      id: batch.id,
-      name: batch.name,
-      total_jobs: 0,
-      pending_jobs: 0,
-      failed_jobs: 0,
-      failed_job_ids: '[]',
-      options: JSON.stringify(batch.options),
-      cancelled_at: null,
-      created_at: createdAt,
-      finished_at: null,
-    });
+    await db(this.table).insert(newRow(batch));
+    return newRecord(batch);
+  }
+
+  /**
+   * The batch's writes on a caller's open transaction (the outbox), where the transaction is on this store's
+   * database: `store` and `incrementTotalJobs` run by `execute` (`?` placeholders), so the batch row and its totals
+   * exist if and only if that transaction commits; `record(id)` is the batch as the transaction sees it. The table
+   * is made first (when missing) by the store's own connection.
+   */
+  async within(execute: (sql: string, bindings: readonly unknown[]) => Promise<unknown>): Promise<BatchWritesWithin> {
+    const db = await this.db();
+    const records = new Map<string, BatchRecord>();
+    const run = (query: Knex.QueryBuilder) => {
+      const { sql, bindings } = query.toSQL();
+      return execute(sql, bindings);
+    };
     return {
-      id: batch.id,
-      name: batch.name,
-      totalJobs: 0,
-      pendingJobs: 0,
-      failedJobs: 0,
-      failedJobIds: [],
-      options: batch.options,
-      createdAt: new Date(createdAt),
-      cancelledAt: null,
-      finishedAt: null,
+      store: async (batch) => {
+        await run(db(this.table).insert(newRow(batch)));
+        const record = newRecord(batch);
+        records.set(record.id, record);
+        return record;
+      },
+      incrementTotalJobs: async (id, amount) => {
+        await run(db(this.table).where('id', id).update(this.totalsRaised(db, amount)));
+        const record = records.get(id);
+        if (record) records.set(id, { ...record, totalJobs: record.totalJobs + amount, pendingJobs: record.pendingJobs + amount, finishedAt: null });
+      },
+      record: (id) => records.get(id) ?? null,
+      atomically: (work) => inSavepoint(execute, work),
     };
   }
 
@@ -117,18 +136,17 @@ export class DatabaseBatchRepository implements BatchRepository {
 
   async incrementTotalJobs(id: string, amount: number): Promise<void> {
     const db = await this.db();
-    const changed = await db(this.table)
-      .where('id', id)
-      .update({
-        total_jobs: db.raw('?? + ?', ['total_jobs', amount]),
-        pending_jobs: db.raw('?? + ?', ['pending_jobs', amount]),
-        finished_at: null,
-      });
+    const changed = await db(this.table).where('id', id).update(this.totalsRaised(db, amount));
     await this.ensureChanged(id, changed);
   }
 
-  async decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
+  private totalsRaised(db: Knex, amount: number): Record<string, Knex.Raw | null> {
+    return { total_jobs: db.raw('?? + ?', ['total_jobs', amount]), pending_jobs: db.raw('?? + ?', ['pending_jobs', amount]), finished_at: null };
+  }
+
+  async decrementPendingJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts> {
     const db = await this.db();
+    const kept = keptSpan(span);
     if (this.isSqlite()) {
       const column = `${this.table}.failed_job_ids`;
       return this.returning(
@@ -144,20 +162,31 @@ export class DatabaseBatchRepository implements BatchRepository {
                   `ELSE ?? END`,
                 [column, jobId, column, jobId, column],
               ),
+              ...(kept ? this.spanAppended(db, kept) : {}),
             },
             ['pending_jobs', 'failed_jobs'],
           ),
       );
     }
-    return this.lockedUpdate(id, (row) => ({
+    return this.lockedUpdate(id, kept, (row) => ({
       pending_jobs: Number(row.pending_jobs) - 1,
       failed_jobs: Number(row.failed_jobs),
       failed_job_ids: JSON.stringify(parseIds(row.failed_job_ids).filter((failed) => failed !== jobId)),
     }));
   }
 
-  async incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
+  /** SQLite: job_spans with `span` added, in the UPDATE itself, while it holds fewer than MAX_TRACE_LINKS. */
+  private spanAppended(db: Knex, span: string): Record<string, Knex.Raw> {
+    return {
+      [JOB_SPANS]: db.raw(`CASE WHEN ?? IS NULL THEN ? WHEN length(??) < ? THEN ?? || ? || ? ELSE ?? END`, [
+        JOB_SPANS, span, JOB_SPANS, JOB_SPANS_FULL_LENGTH, JOB_SPANS, JOB_SPAN_SEPARATOR, span, JOB_SPANS,
+      ]),
+    };
+  }
+
+  async incrementFailedJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts> {
     const db = await this.db();
+    const kept = keptSpan(span);
     if (this.isSqlite()) {
       const column = `${this.table}.failed_job_ids`;
       return this.returning(
@@ -172,12 +201,13 @@ export class DatabaseBatchRepository implements BatchRepository {
                   `ELSE json_insert(??, '$[#]', ?) END`,
                 [column, jobId, column, column, jobId],
               ),
+              ...(kept ? this.spanAppended(db, kept) : {}),
             },
             ['pending_jobs', 'failed_jobs'],
           ),
       );
     }
-    return this.lockedUpdate(id, (row) => {
+    return this.lockedUpdate(id, kept, (row) => {
       const ids = parseIds(row.failed_job_ids);
       if (!ids.includes(jobId)) ids.push(jobId);
       return {
@@ -266,7 +296,7 @@ export class DatabaseBatchRepository implements BatchRepository {
 
   private async createTable(): Promise<void> {
     const db = this.knex();
-    if (await db.schema.hasTable(this.table)) return;
+    if (await db.schema.hasTable(this.table)) return this.addJobSpansColumn(db);
     try {
       await db.schema.createTable(this.table, (table) => {
         table.string('id', 36).primary();
@@ -279,30 +309,49 @@ export class DatabaseBatchRepository implements BatchRepository {
         table.bigInteger('cancelled_at').nullable();
         table.bigInteger('created_at').notNullable();
         table.bigInteger('finished_at').nullable();
+        table.text(JOB_SPANS).nullable();
         table.index(['created_at'], `${this.table.replace(/\W/g, '_')}_created_at_index`);
       });
     } catch (error) {
       // Another process may have created it between the check and the CREATE.
-      if (await db.schema.hasTable(this.table)) return;
+      if (await db.schema.hasTable(this.table)) return this.addJobSpansColumn(db);
       throw error;
     }
   }
 
-  /** SELECT ... FOR UPDATE, then UPDATE, in one transaction (PostgreSQL, MySQL). */
+  /** A table made before the job_spans column existed gets it (nullable: no row is rewritten, nothing is lost). */
+  private async addJobSpansColumn(db: Knex): Promise<void> {
+    if (await db.schema.hasColumn(this.table, JOB_SPANS)) return;
+    try {
+      await db.schema.alterTable(this.table, (table) => {
+        table.text(JOB_SPANS).nullable();
+      });
+    } catch (error) {
+      // Another process may have added it between the check and the ALTER.
+      if (await db.schema.hasColumn(this.table, JOB_SPANS)) return;
+      throw error;
+    }
+  }
+
+  /**
+   * SELECT ... FOR UPDATE, then UPDATE, in one transaction (PostgreSQL, MySQL). `span`: added to job_spans in the
+   * same UPDATE while it holds fewer than MAX_TRACE_LINKS (the column is read only then).
+   */
   private async lockedUpdate(
     id: string,
+    span: string | undefined,
     change: (row: BatchRow) => { pending_jobs: number; failed_jobs: number; failed_job_ids: string },
   ): Promise<UpdatedBatchJobCounts> {
     const db = await this.db();
+    const columns = ['pending_jobs', 'failed_jobs', 'failed_job_ids', ...(span ? [JOB_SPANS] : [])];
     return db.transaction(async (trx) => {
-      const row = (await trx(this.table)
-        .where('id', id)
-        .forUpdate()
-        .first('pending_jobs', 'failed_jobs', 'failed_job_ids')) as BatchRow | undefined;
+      const row = (await trx(this.table).where('id', id).forUpdate().first(columns)) as BatchRow | undefined;
       if (!row) throw new BatchNotFoundError(id);
-      const values = change(row);
+      const values: Record<string, string | number> = change(row);
+      const spans = row.job_spans;
+      if (span && (!spans || spans.length < JOB_SPANS_FULL_LENGTH)) values[JOB_SPANS] = spans ? `${spans}${JOB_SPAN_SEPARATOR}${span}` : span;
       await trx(this.table).where('id', id).update(values);
-      return { pendingJobs: values.pending_jobs, failedJobs: values.failed_jobs };
+      return { pendingJobs: Number(values.pending_jobs), failedJobs: Number(values.failed_jobs) };
     });
   }
 
@@ -325,6 +374,48 @@ export class DatabaseBatchRepository implements BatchRepository {
   }
 }
 
+type NewBatch = { id: string; name: string; options: BatchOptions; createdAt: Date };
+
+/** The writes of a batch made on a caller's open transaction (see DatabaseBatchRepository.within). */
+export interface BatchWritesWithin {
+  store(batch: NewBatch): Promise<BatchRecord>;
+  incrementTotalJobs(id: string, amount: number): Promise<void>;
+  /** A batch stored through this transaction, with the totals it raised; null for any other. */
+  record(id: string): BatchRecord | null;
+  /** Runs `work` in a savepoint of the transaction: its writes count all or none. */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
+}
+
+function newRow(batch: NewBatch): Record<string, string | number | null> {
+  return {
+    id: batch.id,
+    name: batch.name,
+    total_jobs: 0,
+    pending_jobs: 0,
+    failed_jobs: 0,
+    failed_job_ids: '[]',
+    options: JSON.stringify(batch.options),
+    cancelled_at: null,
+    created_at: batch.createdAt.getTime(),
+    finished_at: null,
+  };
+}
+
+function newRecord(batch: NewBatch): BatchRecord {
+  return {
+    id: batch.id,
+    name: batch.name,
+    totalJobs: 0,
+    pendingJobs: 0,
+    failedJobs: 0,
+    failedJobIds: [],
+    options: batch.options,
+    createdAt: new Date(batch.createdAt.getTime()),
+    cancelledAt: null,
+    finishedAt: null,
+  };
+}
+
 function parseIds(text: string | null): string[] {
   if (!text) return [];
   const parsed: unknown = JSON.parse(text);
@@ -332,7 +423,7 @@ function parseIds(text: string | null): string[] {
 }
 
 function toRecord(row: BatchRow): BatchRecord {
-  return {
+  const record: BatchRecord = {
     id: row.id,
     name: row.name,
     totalJobs: Number(row.total_jobs),
@@ -344,4 +435,6 @@ function toRecord(row: BatchRow): BatchRecord {
     cancelledAt: row.cancelled_at === null || row.cancelled_at === undefined ? null : new Date(Number(row.cancelled_at)),
     finishedAt: row.finished_at === null || row.finished_at === undefined ? null : new Date(Number(row.finished_at)),
   };
+  if (row.job_spans) record.jobSpans = row.job_spans.split(JOB_SPAN_SEPARATOR);
+  return record;
 }

@@ -1,11 +1,17 @@
 import { join } from 'node:path';
 import type { RedisClient } from '../redis/redis-connections';
 import { LuaScript } from '../redis/lua-script';
+import { sendScript } from '../drivers/redis/script-sender';
 import { BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
+import { JOB_SPAN_SEPARATOR, keptSpan } from './job-spans';
 
 /** Candidates one prune script call looks at, so a large prune never blocks Redis for long. */
 const PRUNE_PAGE = 500;
+
+/** The shared function (JS.keep) of the scripts that record a job's end and keep its span. */
+const JOB_SPANS_PRELUDE = join(__dirname, 'scripts', 'job-spans.lua');
+const KEEPING_SPANS: ReadonlySet<string> = new Set(['decrement-pending-jobs', 'increment-failed-jobs']);
 
 /** The Lua scripts, by the ioredis command name they are registered under and their file in ./scripts. */
 const SCRIPTS = {
@@ -22,8 +28,9 @@ type Counts = [pending: number, failed: number] | null;
 /** The batch scripts, as functions of their one key and their arguments. */
 interface BatchScriptCommands {
   nqBatchIncrementTotalJobs(key: string, amount: number): Promise<Counts>;
-  nqBatchDecrementPendingJobs(key: string, jobId: string): Promise<Counts>;
-  nqBatchIncrementFailedJobs(key: string, jobId: string): Promise<Counts>;
+  /** `count` job ids, then the spans of those of them that were traced. */
+  nqBatchDecrementPendingJobs(key: string, count: number, ...idsThenSpans: string[]): Promise<Counts>;
+  nqBatchIncrementFailedJobs(key: string, jobId: string, ...span: string[]): Promise<Counts>;
   nqBatchCancel(key: string, now: number): Promise<Counts>;
   nqBatchMarkAsFinished(key: string, now: number): Promise<Counts>;
   nqBatchPrune(
@@ -41,18 +48,22 @@ let scripts: Map<string, LuaScript> | undefined;
 
 /**
  * The scripts as callable commands. They run through EVALSHA (LuaScript), not ioredis's defineCommand: a command
- * defined on a client while auto-pipelining is under way can break the pipeline it lands in.
+ * defined on a client while auto-pipelining is under way can break the pipeline it lands in. They are written
+ * straight to the socket (sendScript), as the queue driver's are: a worker reports each job of a batch, and the
+ * auto-pipeline's deferral and Pipeline object would add to every one of those round trips.
  */
 function withScripts(redis: RedisClient): BatchScriptCommands {
   if (!scripts) {
     scripts = new Map();
-    for (const [command, file] of Object.entries(SCRIPTS)) scripts.set(command, new LuaScript(join(__dirname, 'scripts', `${file}.lua`)));
+    for (const [command, file] of Object.entries(SCRIPTS)) {
+      scripts.set(command, new LuaScript(join(__dirname, 'scripts', `${file}.lua`), KEEPING_SPANS.has(file) ? JOB_SPANS_PRELUDE : undefined));
+    }
   }
   const loaded = scripts;
   const call =
     (command: keyof typeof SCRIPTS) =>
     (key: string, ...args: (string | number)[]) =>
-      (loaded.get(command) as LuaScript).run(redis, [key], args);
+      sendScript(redis, loaded.get(command) as LuaScript, [key], args);
   return Object.fromEntries(Object.keys(SCRIPTS).map((c) => [c, call(c as keyof typeof SCRIPTS)])) as unknown as BatchScriptCommands;
 }
 
@@ -62,7 +73,8 @@ function withScripts(redis: RedisClient): BatchScriptCommands {
  * so the multi-key scripts (prune) work on a Redis Cluster. Every read-then-write is one Lua script.
  *
  * Hash fields: id, name, totalJobs, pendingJobs, failedJobs, failedJobIds (JSON array), options (JSON),
- * createdAt, cancelledAt, finishedAt (epoch milliseconds; a field is absent while its time is null).
+ * createdAt, cancelledAt, finishedAt (epoch milliseconds; a field is absent while its time is null), jobSpans (the
+ * jobs' process spans, space-separated; absent while none was traced).
  *
  * The client belongs to the caller: `close()` leaves it open.
  */
@@ -71,6 +83,8 @@ export class RedisBatchRepository implements BatchRepository {
   private readonly client: RedisClient;
   private readonly hashPrefix: string;
   private readonly indexKey: string;
+  /** Successes waiting for the end of the tick, by batch id (see decrementPendingJobs). */
+  private pendingSuccesses: Map<string, SuccessWaiter[]> | null = null;
 
   constructor(redis: RedisClient, prefix: string) {
     this.client = redis;
@@ -134,12 +148,50 @@ export class RedisBatchRepository implements BatchRepository {
     this.found(id, await this.scripts.nqBatchIncrementTotalJobs(this.key(id), amount));
   }
 
-  async decrementPendingJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
-    return this.found(id, await this.scripts.nqBatchDecrementPendingJobs(this.key(id), jobId));
+  /**
+   * Successes of one batch reported in the same tick (a worker's concurrent slots finishing together) go in one
+   * script call; each caller gets the counters as they stood right after its own job, as if the calls had run one
+   * after another in the order they were made, so each transition is still seen by exactly one of them.
+   */
+  decrementPendingJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts> {
+    let pending = this.pendingSuccesses;
+    if (!pending) {
+      pending = this.pendingSuccesses = new Map();
+      process.nextTick(() => this.flushSuccesses());
+    }
+    let group = pending.get(id);
+    if (!group) pending.set(id, (group = []));
+    const waiters = group;
+    return new Promise((resolve, reject) => waiters.push({ jobId, span: keptSpan(span), resolve, reject }));
   }
 
-  async incrementFailedJobs(id: string, jobId: string): Promise<UpdatedBatchJobCounts> {
-    return this.found(id, await this.scripts.nqBatchIncrementFailedJobs(this.key(id), jobId));
+  private flushSuccesses(): void {
+    const pending = this.pendingSuccesses;
+    this.pendingSuccesses = null;
+    if (!pending) return;
+    for (const [id, waiters] of pending) {
+      const args = waiters.map((w) => w.jobId);
+      for (const w of waiters) if (w.span) args.push(w.span);
+      this.scripts.nqBatchDecrementPendingJobs(this.key(id), waiters.length, ...args).then(
+        (counts) => {
+          if (!counts) {
+            for (const w of waiters) w.reject(new BatchNotFoundError(id));
+            return;
+          }
+          const after = this.found(id, counts);
+          // The last caller's job is the one the counters stand after; each earlier one had one more pending.
+          waiters.forEach((w, k) => w.resolve({ pendingJobs: after.pendingJobs + (waiters.length - 1 - k), failedJobs: after.failedJobs }));
+        },
+        (error: unknown) => {
+          for (const w of waiters) w.reject(error);
+        },
+      );
+    }
+  }
+
+  async incrementFailedJobs(id: string, jobId: string, span?: string): Promise<UpdatedBatchJobCounts> {
+    const kept = keptSpan(span);
+    return this.found(id, await this.scripts.nqBatchIncrementFailedJobs(this.key(id), jobId, ...(kept ? [kept] : [])));
   }
 
   async markAsFinished(id: string): Promise<void> {
@@ -191,9 +243,16 @@ export class RedisBatchRepository implements BatchRepository {
   }
 }
 
+interface SuccessWaiter {
+  jobId: string;
+  span: string | undefined;
+  resolve: (counts: UpdatedBatchJobCounts) => void;
+  reject: (error: unknown) => void;
+}
+
 function toRecord(hash: Record<string, string>): BatchRecord | null {
   if (!hash.id) return null;
-  return {
+  const record: BatchRecord = {
     id: hash.id,
     name: hash.name ?? '',
     totalJobs: Number(hash.totalJobs ?? 0),
@@ -205,4 +264,6 @@ function toRecord(hash: Record<string, string>): BatchRecord | null {
     cancelledAt: hash.cancelledAt ? new Date(Number(hash.cancelledAt)) : null,
     finishedAt: hash.finishedAt ? new Date(Number(hash.finishedAt)) : null,
   };
+  if (hash.jobSpans) record.jobSpans = hash.jobSpans.split(JOB_SPAN_SEPARATOR);
+  return record;
 }

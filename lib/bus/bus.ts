@@ -22,7 +22,10 @@ export class Bus {
   /** Queues the job; await the result for its id (null when a unique job's lock is held). */
   dispatch<C extends JobClass>(jobClass: C, data: JobDataOf<C>): PendingDispatch {
     return new PendingDispatch((o) =>
-      this.dispatcher.dispatch({ definition: this.registry.forClass(jobClass), data, connection: o.connection, queue: o.queue, delay: o.delay, replicas: o.replicas }),
+      this.dispatcher.dispatch({
+        definition: this.registry.forClass(jobClass), data, connection: o.connection, queue: o.queue, delay: o.delay, replicas: o.replicas,
+        afterCommit: o.afterCommit,
+      }),
     );
   }
 

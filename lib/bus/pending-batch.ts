@@ -4,6 +4,7 @@ import type { BatchLinkPayload, DescriptorPayload } from '../payload/payload.int
 import { JobDescriptor } from './job-descriptor';
 import type { JobDispatcher } from './job-dispatcher';
 import type { BatchCoordinator } from './batch-coordinator';
+import type { AfterCommitChoice, QueueTransaction } from './transactions/transaction.types';
 
 /** One entry of a batch: a job, or an array of jobs that run as a chain inside the batch. */
 export type BatchEntry = JobDescriptor | JobDescriptor[];
@@ -21,6 +22,7 @@ export class PendingBatch {
   private connection?: string;
   private queue?: string;
   private user: Record<string, unknown> = {};
+  private afterCommitChoice?: AfterCommitChoice;
 
   constructor(
     private readonly dispatcher: JobDispatcher,
@@ -70,6 +72,22 @@ export class PendingBatch {
     return this;
   }
 
+  /**
+   * Inside a transaction: the batch is stored at once, its jobs are sent when the transaction commits, and a
+   * rollback deletes it. No argument: the @nestjs-cls/transactional transaction; or pass a knex `trx` /
+   * `TransactionHooks`. With no transaction open, the batch is sent at once.
+   */
+  afterCommit(transaction?: QueueTransaction): this {
+    this.afterCommitChoice = transaction ?? true;
+    return this;
+  }
+
+  /** Send the batch's jobs at once, even inside a transaction on an `afterCommit: true` connection. */
+  beforeCommit(): this {
+    this.afterCommitChoice = false;
+    return this;
+  }
+
   /** Your own values, kept with the batch (`batch.options`). Plain JSON. */
   withOptions(options: Record<string, unknown>): this {
     this.user = { ...this.user, ...options };
@@ -98,6 +116,6 @@ export class PendingBatch {
 
   /** Stores the batch and sends its jobs; resolves to the Batch. */
   async dispatch(): Promise<Batch> {
-    return this.coordinator.create(this.toLink());
+    return this.coordinator.create(this.toLink(), {}, this.afterCommitChoice);
   }
 }

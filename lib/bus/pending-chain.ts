@@ -5,6 +5,7 @@ import { Routing } from './routing';
 import type { JobDispatcher } from './job-dispatcher';
 import type { BatchCoordinator } from './batch-coordinator';
 import { PendingBatch } from './pending-batch';
+import type { AfterCommitChoice, QueueTransaction } from './transactions/transaction.types';
 
 /** A link of a chain: a job, or a batch the chain waits for. */
 export type ChainLink = JobDescriptor | PendingBatch;
@@ -15,6 +16,7 @@ export type ChainLink = JobDescriptor | PendingBatch;
  */
 export class PendingChain extends Routing {
   private catchJob?: JobDescriptor;
+  private afterCommitChoice?: AfterCommitChoice;
 
   constructor(
     private readonly dispatcher: JobDispatcher,
@@ -27,6 +29,22 @@ export class PendingChain extends Routing {
   /** The job sent when a job of the chain fails for good. */
   catch(job: JobDescriptor): this {
     this.catchJob = job;
+    return this;
+  }
+
+  /**
+   * The first link waits for the surrounding transaction's commit and is dropped on rollback (no argument: the
+   * @nestjs-cls/transactional transaction; or pass a knex `trx` / `TransactionHooks`). The rest of the chain
+   * follows as usual, from the worker. With no transaction open, it is sent at once.
+   */
+  afterCommit(transaction?: QueueTransaction): this {
+    this.afterCommitChoice = transaction ?? true;
+    return this;
+  }
+
+  /** Send the first link at once, even inside a transaction on an `afterCommit: true` connection. */
+  beforeCommit(): this {
+    this.afterCommitChoice = false;
     return this;
   }
 
@@ -49,9 +67,9 @@ export class PendingChain extends Routing {
       chainQueue: this.queue,
     };
     if (first.batch) {
-      await this.coordinator.continueChain(first, context);
+      await this.coordinator.continueChain(first, context, this.afterCommitChoice);
       return null;
     }
-    return this.dispatcher.dispatch(this.dispatcher.requestFor(first, context));
+    return this.dispatcher.dispatch({ ...this.dispatcher.requestFor(first, context), afterCommit: this.afterCommitChoice });
   }
 }

@@ -1,7 +1,8 @@
 import { QueueError } from '../errors';
 import { toDelaySeconds } from './routing';
+import type { AfterCommitChoice, QueueTransaction } from './transactions/transaction.types';
 
-type SendOptions = { connection?: string; queue?: string; delay?: number; replicas?: number };
+type SendOptions = { connection?: string; queue?: string; delay?: number; replicas?: number; afterCommit?: AfterCommitChoice };
 
 function ignore(): void {
   // See the constructor.
@@ -23,6 +24,7 @@ export class PendingDispatch extends Promise<string | null> {
   private queue?: string;
   private delaySeconds?: number;
   private replicaCount?: number;
+  private afterCommitChoice?: AfterCommitChoice;
   private sent: Promise<string | null> | null = null;
   private readonly settle: { resolve: (id: string | null) => void; reject: (reason: unknown) => void };
   private readonly send: (options: SendOptions) => Promise<string | null>;
@@ -71,15 +73,21 @@ export class PendingDispatch extends Promise<string | null> {
     return this;
   }
 
-  /** Hold the job until the surrounding transaction commits. Not available yet: throws rather than ignore it. */
-  afterCommit(): this {
-    throw new QueueError(
-      'afterCommit() is not supported yet: nestjs-queue has no transaction integration. Dispatch after your transaction commits instead.',
-    );
+  /**
+   * Hold the job until the surrounding transaction commits; drop it if it rolls back. With no argument the
+   * transaction is the @nestjs-cls/transactional one the code runs in; pass a knex `trx` (or any
+   * `TransactionHooks`) for a transaction handled by hand. With no transaction open, the job is sent at once.
+   */
+  afterCommit(transaction?: QueueTransaction): this {
+    this.assertNotSent('afterCommit');
+    this.afterCommitChoice = transaction ?? true;
+    return this;
   }
 
-  /** Send the job now, even inside a transaction (the current behaviour of every dispatch). */
+  /** Send the job at once, even inside a transaction on an `afterCommit: true` connection. */
   beforeCommit(): this {
+    this.assertNotSent('beforeCommit');
+    this.afterCommitChoice = false;
     return this;
   }
 
@@ -96,7 +104,9 @@ export class PendingDispatch extends Promise<string | null> {
   dispatch(): Promise<string | null> {
     if (!this.sent) {
       try {
-        this.sent = this.send({ connection: this.connection, queue: this.queue, delay: this.delaySeconds, replicas: this.replicaCount });
+        this.sent = this.send({
+          connection: this.connection, queue: this.queue, delay: this.delaySeconds, replicas: this.replicaCount, afterCommit: this.afterCommitChoice,
+        });
       } catch (error) {
         // An unknown job class or connection is an error of the dispatch: reject, never throw from then().
         this.sent = Promise.reject(error);

@@ -7,6 +7,7 @@ import { registerFailedCommands } from './commands/failed.commands';
 import { registerQueueCommands } from './commands/queue.commands';
 import { registerControlCommands } from './commands/control.commands';
 import { registerBatchCommands } from './commands/batches.command';
+import { registerTableCommands } from './commands/tables.commands';
 import { registerScheduleCommands, schedulerMasterServices } from './commands/schedule.commands';
 import { registerSupervisorCommands } from './commands/supervisor.commands';
 
@@ -54,6 +55,7 @@ export async function runQueueCli(options: RunQueueCliOptions): Promise<number> 
   registerQueueCommands(program, ctx);
   registerControlCommands(program, ctx);
   registerBatchCommands(program, ctx);
+  registerTableCommands(program, ctx);
   registerScheduleCommands(program, ctx);
   registerSupervisorCommands(program, ctx, { setExitCode: (code) => (exitCode = code), services: schedulerMasterServices });
 

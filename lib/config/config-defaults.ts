@@ -105,6 +105,7 @@ export function buildQueueConfigDefaults(env: NodeJS.ProcessEnv, root: string = 
         afterCommit: false,
       },
       sync: { driver: 'sync' },
+      database: { driver: 'database', connection: 'sqlite', table: 'jobs', queue: 'default', retryAfter: 90, afterCommit: false },
     },
     queues: {
       priority: 'critical,high,default,low',

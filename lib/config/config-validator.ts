@@ -289,7 +289,9 @@ export function validateSupervisor(value: unknown, key: string, ctx: SupervisorC
   if (resolved.driver !== 'redis') {
     throw new QueueConfigError(
       `${key}.connection`,
-      `"${connection}" uses the ${resolved.driver} driver, which runs jobs inline; supervisors need a redis connection`,
+      resolved.driver === 'sync'
+        ? `"${connection}" uses the sync driver, which runs jobs inline; supervisors need a redis connection`
+        : `"${connection}" uses the ${resolved.driver} driver; supervisors (Horizon) keep their state in Redis and need a redis connection`,
     );
   }
 

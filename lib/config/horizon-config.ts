@@ -2,17 +2,19 @@ import 'reflect-metadata';
 import { QueueConfigError } from '../errors/config.errors';
 import { JOB_METADATA } from '../queue.constants';
 import type { ResolvedConnection, ResolvedHorizon } from './resolved-config.interface';
-import { checkKnownKeys, describeValue, requireNumber, requireObject } from './config-validator';
+import { checkKnownKeys, describeValue, requireNumber, requireObject, requireOneOf } from './config-validator';
 
 /** Horizon's defaults (config/horizon.php), in the units Horizon uses: trim in minutes, snapshots every 5 minutes. */
 const TRIM_DEFAULTS = { recent: 60, pending: 60, completed: 60, recentFailed: 10080, failed: 10080, monitored: 10080 };
 const SNAPSHOT_EVERY_DEFAULT = 300;
 const TRIM_SNAPSHOTS_DEFAULT = 24;
 
-/** Validates `horizon` (waits, trim, silenced, metrics); every error names the key at fault. */
+/** Validates `horizon` (waits, trim, silenced, metrics, records); every error names the key at fault. */
 export function resolveHorizon(value: unknown, connections: Readonly<Record<string, ResolvedConnection>>): ResolvedHorizon {
   const entry = value === undefined ? {} : requireObject(value, 'horizon', 'an object such as { waits: { "redis:default": 60 } }');
-  checkKnownKeys(entry, ['waits', 'trim', 'silenced', 'metrics'], 'horizon');
+  checkKnownKeys(entry, ['waits', 'trim', 'silenced', 'metrics', 'records'], 'horizon');
+  const records =
+    entry.records === undefined ? true : requireOneOf<boolean>(entry.records, [true, false], 'horizon.records', ' (false stops writing job records for the dashboard)');
 
   const waits: Record<string, number> = {};
   if (entry.waits !== undefined) {
@@ -59,7 +61,7 @@ export function resolveHorizon(value: unknown, connections: Readonly<Record<stri
       if (t.queue !== undefined) trimSnapshots.queue = requireNumber(t.queue, 'horizon.metrics.trimSnapshots.queue', { min: 1, integer: true });
     }
   }
-  return { waits, trim, silenced, metrics: { snapshotEvery, trimSnapshots } };
+  return { waits, trim, silenced, metrics: { snapshotEvery, trimSnapshots }, records };
 }
 
 function silencedName(item: unknown, key: string): string {

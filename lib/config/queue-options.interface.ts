@@ -32,7 +32,7 @@ export interface RedisConnectionOptions {
   retryAfter?: number;
   /** Seconds a pop waits inside Redis on an empty queue; null = do not block. */
   blockFor?: number | null;
-  /** Hold dispatches until the surrounding transaction commits (not yet supported: refused at start-up). */
+  /** Hold dispatches until the surrounding transaction commits (see PendingDispatch.afterCommit()); beforeCommit() sends one at once. */
   afterCommit?: boolean;
 }
 
@@ -40,7 +40,27 @@ export interface SyncConnectionOptions {
   driver: 'sync';
 }
 
-export type ConnectionOptions = RedisConnectionOptions | SyncConnectionOptions;
+/** Laravel's database queue: jobs in a table of one of `databases` (SQLite, PostgreSQL, MySQL 8 / MariaDB 10.6+). */
+export interface DatabaseConnectionOptions {
+  driver: 'database';
+  /** Name of a database under `databases`. Default 'sqlite' (the embedded file). */
+  connection?: string;
+  /** The jobs table. Default 'jobs' (created on first use, or by `nestjs-queue jobs:table`). */
+  table?: string;
+  /** The default queue of this connection. Default 'default'. */
+  queue?: string;
+  /** Seconds a reserved job may stay unacknowledged before it is handed out again. Default 90. */
+  retryAfter?: number;
+  /**
+   * Seconds an idle worker waits for a job before it looks again; null = sleep `sleep` seconds between polls.
+   * Default: 3 on PostgreSQL (the wait ends at once on a push: LISTEN/NOTIFY), null on SQLite and MySQL.
+   */
+  blockFor?: number | null;
+  /** Hold dispatches until the surrounding transaction commits (see PendingDispatch.afterCommit()); beforeCommit() sends one at once. */
+  afterCommit?: boolean;
+}
+
+export type ConnectionOptions = RedisConnectionOptions | SyncConnectionOptions | DatabaseConnectionOptions;
 
 /** A knex configuration, referenced by name from `failed.database` and `batching.database`. */
 export interface DatabaseOptions {
@@ -100,6 +120,8 @@ export interface HorizonOptions {
     /** Snapshots kept per job and per queue. Default 24 each. */
     trimSnapshots?: { job?: number; queue?: number };
   };
+  /** Write job records for the dashboard (pending, completed, silenced, failed, monitored tags). Default true. */
+  records?: boolean;
 }
 
 /** What `QueueModule.forRoot()` accepts: Laravel's config/queue.php in camelCase. Every key is optional. */

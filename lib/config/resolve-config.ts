@@ -20,6 +20,7 @@ import {
   type QueueConfigDefaults,
 } from './config-defaults';
 import { resolveHorizon } from './horizon-config';
+import { resolveDatabaseConnection } from './database-connection-config';
 import { requireQueueName } from './queue-names';
 import {
   checkKnownKeys,
@@ -57,7 +58,7 @@ const TOP_LEVEL_KEYS: Record<keyof QueueModuleOptions, true> = {
   schedule: true,
 };
 const REDIS_CONNECTION_KEYS = ['driver', 'connection', 'queue', 'retryAfter', 'blockFor', 'afterCommit'];
-const SUPPORTED_DRIVERS = ['redis', 'sync'] as const;
+const SUPPORTED_DRIVERS = ['redis', 'sync', 'database'] as const;
 
 /**
  * Turns what the user passed to `QueueModule.forRoot()` into one validated, defaulted, deeply frozen config.
@@ -73,10 +74,10 @@ export function resolveQueueConfig(
   const defaults = buildQueueConfigDefaults(env);
 
   const redis = resolveServers(user.redis, defaults);
-  const connections = resolveConnections(user.connections, defaults.connections, redis);
+  const databases = mergeSection(user.databases, defaults.databases, 'databases', mergeDatabase);
+  const connections = resolveConnections(user.connections, defaults.connections, redis, databases);
   const defaultConnection = resolveDefault(user.default, defaults, connections);
   const queues = mergeSection(user.queues, defaults.queues, 'queues', (list, _def, key) => requireQueueList(list, key));
-  const databases = mergeSection(user.databases, defaults.databases, 'databases', mergeDatabase);
 
   const stores: StoreContext = { connections, redis, databases, defaultConnection, defaults };
   const failed = resolveFailed(user.failed, stores);
@@ -163,9 +164,10 @@ function resolveConnections(
   value: unknown,
   defaults: Readonly<Record<string, ConnectionOptions>>,
   servers: Readonly<Record<string, RedisServerOptions>>,
+  databases: Readonly<Record<string, DatabaseOptions>>,
 ): Record<string, ResolvedConnection> {
   const out = mergeSection(value, defaults, 'connections', (entry, def, key) =>
-    resolveConnection(entry, def, key, servers),
+    resolveConnection(entry, def, key, servers, databases),
   );
   if (Object.keys(out).length === 0) throw new QueueConfigError('connections', 'at least one connection is needed');
   return out;
@@ -176,20 +178,24 @@ function resolveConnection(
   def: ConnectionOptions | undefined,
   key: string,
   servers: Readonly<Record<string, RedisServerOptions>>,
+  databases: Readonly<Record<string, DatabaseOptions>>,
 ): ResolvedConnection {
   const name = key.slice('connections.'.length);
   const entry = requireObject(value, key, "an object such as { driver: 'redis', queue: 'default' }");
   const driver = entry.driver ?? def?.driver;
   if (driver === undefined) {
-    throw new QueueConfigError(`${key}.driver`, `is required; supported drivers are 'redis' and 'sync'`);
+    throw new QueueConfigError(`${key}.driver`, `is required; supported drivers are 'redis', 'sync' and 'database'`);
   }
   if (!(SUPPORTED_DRIVERS as readonly unknown[]).includes(driver)) {
-    const planned = driver === 'database' ? "; the 'database' queue driver is planned but not available yet" : '';
     throw new QueueConfigError(
       `${key}.driver`,
       `unknown driver ${typeof driver === 'string' ? `"${driver}"` : describeValue(driver)}; ` +
-        `supported drivers are 'redis' and 'sync'${planned}`,
+        `supported drivers are 'redis', 'sync' and 'database'`,
     );
+  }
+  if (driver === 'database') {
+    // The defaults' own `database` connection, untouched, is checked against its database's client only when used.
+    return resolveDatabaseConnection(name, overlay(def?.driver === 'database' ? def : undefined, entry), key, databases, value === def);
   }
   if (driver === 'sync') {
     checkKnownKeys(entry, ['driver'], key);
@@ -222,13 +228,6 @@ function resolveConnection(
     [true, false],
     `${key}.afterCommit`,
   );
-  if (afterCommit) {
-    throw new QueueConfigError(
-      `${key}.afterCommit`,
-      'holding dispatches until the database transaction commits is not available yet (the transaction ' +
-        'integration comes in a later release); remove afterCommit or set it to false',
-    );
-  }
   return { name, driver: 'redis', server, queue, retryAfter, blockFor, afterCommit };
 }
 
@@ -298,7 +297,9 @@ function resolveBatching(value: unknown, ctx: StoreContext): ResolvedBatching {
   const { defaults } = ctx;
   const entry = value === undefined ? {} : requireObject(value, 'batching', "an object such as { driver: 'redis' }");
   const drivers = ['redis', 'database'] as const;
-  const driver = requireOneOf(entry.driver ?? defaults.batching.driver, drivers, 'batching.driver');
+  // An app whose default connection is a database connection keeps its batches in that database: no Redis needed.
+  const home = databaseOfDefault(ctx);
+  const driver = requireOneOf(entry.driver ?? (home ? 'database' : defaults.batching.driver), drivers, 'batching.driver');
   if (driver === 'redis') {
     checkKnownKeys(entry, ['driver', 'connection'], 'batching');
     return { driver: 'redis', server: storeServer(entry.connection, 'batching.connection', ctx) };
@@ -307,9 +308,15 @@ function resolveBatching(value: unknown, ctx: StoreContext): ResolvedBatching {
   const dbSource = entry.database === undefined ? defaults.sources.failedDatabase : undefined;
   return {
     driver: 'database',
-    database: storeDatabase(entry.database ?? defaults.failed.database, 'batching.database', ctx, dbSource),
+    database: storeDatabase(entry.database ?? home ?? defaults.failed.database, 'batching.database', ctx, home === undefined ? dbSource : undefined),
     table: requireTableName(entry.table ?? DEFAULT_BATCHES_TABLE, 'batching.table'),
   };
+}
+
+/** The database of the default connection when that is a database connection, else undefined. */
+function databaseOfDefault(ctx: StoreContext): string | undefined {
+  const def = ctx.connections[ctx.defaultConnection] as { driver: string; database?: string } | undefined;
+  return def?.driver === 'database' ? def.database : undefined;
 }
 
 /**

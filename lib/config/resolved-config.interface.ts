@@ -19,7 +19,20 @@ export interface ResolvedSyncConnection {
   queue: string;
 }
 
-export type ResolvedConnection = ResolvedRedisConnection | ResolvedSyncConnection;
+export interface ResolvedDatabaseConnection {
+  name: string;
+  driver: 'database';
+  /** Name of the database (a key of `databases`). */
+  database: string;
+  table: string;
+  queue: string;
+  retryAfter: number;
+  /** As configured; null lets the driver choose (a LISTEN wait on PostgreSQL, polling elsewhere). */
+  blockFor: number | null;
+  afterCommit: boolean;
+}
+
+export type ResolvedConnection = ResolvedRedisConnection | ResolvedSyncConnection | ResolvedDatabaseConnection;
 
 export type ResolvedFailedStore =
   | { driver: 'database'; database: string; table: string }
@@ -54,4 +67,6 @@ export interface ResolvedHorizon {
   /** Wire names of silenced jobs (classes are turned into their @Job name, else their class name). */
   readonly silenced: readonly string[];
   readonly metrics: { snapshotEvery: number; trimSnapshots: { job: number; queue: number } };
+  /** Whether the Redis driver writes job records for the dashboard (default true). */
+  readonly records: boolean;
 }

@@ -12,6 +12,12 @@ export interface QueueSizes {
   reserved: number;
 }
 
+/** How a job ended, for its record (the dashboard's job records): absent = it succeeded (or was deleted). */
+export interface AckOutcome {
+  /** The job failed for good: its record moves to the failed list with this exception text. */
+  failed?: { exception: string; /** The job's name, for a record made at failure (a payload no worker could read). */ name?: string };
+}
+
 /** How one push is made. */
 export interface PushOptions {
   /** Resolve only once this many replicas hold the payload (Redis WAIT); default: the server's `replicas`. */
@@ -39,10 +45,27 @@ export interface QueueDriver {
    * removed first, in the same round trip (ack of one job + reservation of the next).
    */
   pop(queues: readonly string[], count: number, ack?: ReservedJob): Promise<ReservedJob[]>;
-  /** Waits up to `seconds` (inside Redis) for a push to any of the queues. Resolves early when one arrives. */
+  /**
+   * Waits up to `seconds` (inside Redis) for a push to any of the queues. Resolves early when one arrives, or when a
+   * delayed job becomes the earliest due of the queues (the caller's next pop learns its due time).
+   */
   waitForJobs(queues: readonly string[], seconds: number): Promise<void>;
-  /** Removes the reservation: the job is done (succeeded, deleted, or failed for good). */
-  ack(job: ReservedJob): Promise<void>;
+  /**
+   * Optional. When (ms since the epoch, this process's clock) the earliest delayed job of the queues is due, as the
+   * last pop over them that found fewer jobs than asked saw it; null when none was. An idle worker waits no longer.
+   * Without it the worker waits its `sleep` or `blockFor` (a driver may still end `waitForJobs` at a due time itself).
+   */
+  nextDueAt?(queues: readonly string[]): number | null;
+  /**
+   * Optional. A sleeping worker's sleep on a connection that does not block: `seconds`, ended early only when a
+   * delayed job becomes the earliest due of the queues (never by a push). Without it the worker sleeps in-process.
+   */
+  waitForDue?(queues: readonly string[], seconds: number): Promise<void>;
+  /**
+   * Removes the reservation: the job is done (succeeded, deleted, or failed for good: then `outcome.failed`, so a
+   * driver that keeps job records marks it failed in the same round trip).
+   */
+  ack(job: ReservedJob, outcome?: AckOutcome): Promise<void>;
   /** Returns the job to its queue after `delaySeconds`; false if the reservation had already expired. */
   release(job: ReservedJob, delaySeconds: number): Promise<boolean>;
   /** Extends reservations by retryAfter from now; returns the jobs whose reservation was already gone. */

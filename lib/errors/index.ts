@@ -9,3 +9,6 @@ export * from './redis.errors';
 export * from './supervisor.errors';
 export * from './queue-name.errors';
 export * from './failover.errors';
+export * from './transaction.errors';
+export * from './database-queue.errors';
+export * from './dashboard.errors';

@@ -39,3 +39,32 @@ export class FailedJobStoreUnavailableError extends QueueError {
     super(`The failed-job store (${store}) could not record a failed job: ${reason}. The job stays in its queue and is tried again after retryAfter; check that the database is up.`);
   }
 }
+
+/**
+ * A `database` connection's locks, limiters and signals live in its database, and that database is one the atomic
+ * store does not speak (it speaks SQLite, PostgreSQL and MySQL/MariaDB).
+ */
+export class StoreDatabaseUnsupportedError extends QueueError {
+  constructor(
+    readonly database: string,
+    readonly client: string,
+  ) {
+    super(
+      `The database "${database}" uses the knex client "${client}"; locks, rate limits and worker signals of a database ` +
+        `connection need SQLite (better-sqlite3), PostgreSQL (pg) or MySQL/MariaDB (mysql2). Point the connection at one of those.`,
+    );
+  }
+}
+
+/**
+ * A job needs a lock or a counter (a unique job, a middleware limiter, maxExceptions) on a connection that has no
+ * store of its own (the sync driver), and the app has neither a database connection nor a Redis server to keep it in.
+ */
+export class NoAtomicStoreError extends QueueError {
+  constructor(readonly connection: string) {
+    super(
+      `The connection "${connection}" keeps no locks or counters of its own, and no database connection or Redis server ` +
+        `is configured to keep them: add a 'database' connection (SQLite needs no server) or a Redis server under "redis".`,
+    );
+  }
+}

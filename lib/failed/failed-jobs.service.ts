@@ -5,15 +5,26 @@ import { JobDispatcher } from '../bus/job-dispatcher';
 import { QueueEvents } from '../events/queue-events.service';
 import { JobRetryRequested } from '../events/queue-event.classes';
 import { queueName, sameQueue } from '../config/queue-names';
+import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
+import { QUEUE_CONFIG } from '../queue.constants';
+import { RedisConnections } from '../redis/redis-connections';
+import { FailedJobRecords } from './failed-job-records';
+import { RedisFailedJobStore } from './redis-failed-job.store';
 
 /** Failed jobs: list, find, retry, forget, flush, prune (`queue:failed`, `queue:retry`, ... as a service). */
 @Injectable()
 export class FailedJobs {
+  private readonly records: FailedJobRecords;
+
   constructor(
     @Inject(FAILED_JOB_STORE) private readonly store: FailedJobStore,
     private readonly dispatcher: JobDispatcher,
     private readonly events: QueueEvents,
-  ) {}
+    @Inject(QUEUE_CONFIG) config: ResolvedQueueConfig,
+    connections: RedisConnections,
+  ) {
+    this.records = new FailedJobRecords(config, connections);
+  }
 
   all(): Promise<FailedJobRecord[]> {
     return this.store.all();
@@ -34,16 +45,35 @@ export class FailedJobs {
     return tagged.length === 0 ? plain : [...new Set([...plain, ...tagged])];
   }
 
-  forget(id: string): Promise<boolean> {
+  /**
+   * Removes the failed job from the store and from the dashboard's job records (its row on the failed page):
+   * in one script when the store is the Redis one on the records' server (not a cluster), else the records first,
+   * so a failure between the two leaves the job in the store, where `forget` finds it again. A job the store does
+   * not hold loses only its records' entries (true when it had some).
+   */
+  async forget(id: string): Promise<boolean> {
+    const record = await this.store.find(id);
+    if (!record) return (await this.store.forget(id)) || (await this.records.forgetAnywhere(id));
+    const place = this.records.place(record.connection, record.queue, id);
+    if (!place) return this.store.forget(id);
+    if (this.store instanceof RedisFailedJobStore && this.store.holdsTogether(place.client)) return this.store.forgetWithRecords(id, place.keys);
+    await this.records.forget(place, id);
     return this.store.forget(id);
   }
 
-  flush(hours?: number): Promise<number> {
-    return this.store.flush(hours);
+  /** Removes every failed job, or those older than `hours`, from the store and then from the dashboard's records. */
+  async flush(hours?: number): Promise<number> {
+    const now = Date.now();
+    const removed = await this.store.flush(hours);
+    await this.records.prune(this.store, hours === undefined ? Infinity : now - hours * 3_600_000, now);
+    return removed;
   }
 
-  prune(before: Date): Promise<number> {
-    return this.store.prune(before);
+  /** Removes the failed jobs that failed before `before`, from the store and then from the dashboard's records. */
+  async prune(before: Date): Promise<number> {
+    const removed = await this.store.prune(before);
+    await this.records.prune(this.store, before.getTime());
+    return removed;
   }
 
   /** Creates the failed-jobs table if the store has one (`failed:table`). */

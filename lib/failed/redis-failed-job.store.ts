@@ -1,12 +1,14 @@
 import { join } from 'node:path';
+import { Cluster } from 'ioredis';
 import { InvalidFailedJobTimeError } from '../errors';
 import { LuaScript } from '../redis/lua-script';
 import type { RedisClient } from '../redis/redis-connections';
+import { FAILED_RECORDS_PRELUDE, FailedRecordKeys } from './failed-job-records';
 import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interface';
 
 const script = (name: string): LuaScript => new LuaScript(join(__dirname, 'scripts', name));
 const LOG = script('failed-log.lua');
-const FORGET = script('failed-forget.lua');
+const FORGET = new LuaScript(join(__dirname, 'scripts', 'failed-forget.lua'), FAILED_RECORDS_PRELUDE);
 const PRUNE = script('failed-prune.lua');
 const QUEUE_IDS = script('failed-queue-ids.lua');
 
@@ -66,8 +68,23 @@ export class RedisFailedJobStore implements FailedJobStore {
   }
 
   async forget(id: string): Promise<boolean> {
-    const removed = await FORGET.run<number>(this.redis, [this.recordKey(id), this.indexKey], [id]);
+    const removed = await FORGET.run<number>(this.redis, [this.recordKey(id), this.indexKey], [id, 'store']);
     return removed === 1;
+  }
+
+  /**
+   * Forgets the failed job and its entries in the dashboard's job records in one script, so neither is ever
+   * left without the other. Only for records on this store's own client (same server) and not on a cluster,
+   * where the two sit in different slots (see `holdsTogether`).
+   */
+  async forgetWithRecords(id: string, records: FailedRecordKeys): Promise<boolean> {
+    const removed = await FORGET.run<number>(this.redis, [this.recordKey(id), this.indexKey, records.failed, records.record, records.data], [id, 'both', records.base]);
+    return removed === 1;
+  }
+
+  /** True when one script can reach both this store's keys and records kept through `client`. */
+  holdsTogether(client: RedisClient): boolean {
+    return client === this.redis && !(client instanceof Cluster);
   }
 
   async flush(hours?: number): Promise<number> {

@@ -16,7 +16,8 @@ interface Throttle {
 }
 
 /**
- * Holds a job back while a rate limit is used up, on Redis's fixed-window duration limiter.
+ * Holds a job back while a rate limit is used up, on a fixed-window duration limiter in the job's store (Redis, or
+ * the database of a database connection).
  *
  * - `new RateLimited('name')`: the limits `RateLimiter.for('name', ...)` returns for the job, all of which must
  *   have a free slot. Over a limit: `release(releaseAfter ?? secondsUntilAvailable + 3)`. An unknown name lets the
@@ -77,9 +78,9 @@ export class RateLimited implements JobMiddleware {
     const limits = (Array.isArray(result) ? result : result ? [result] : []).filter((limit) => !limit.unlimited);
     if (limits.length === 0) return next();
 
-    const { redis, prefix } = runtimeOf(job);
+    const { store, prefix } = runtimeOf(job);
     for (const limit of limits) {
-      const limiter = new DurationLimiter(redis, this.limitKey(prefix, limit), limit.maxAttempts, limit.decaySeconds);
+      const limiter = new DurationLimiter(store, this.limitKey(prefix, limit), limit.maxAttempts, limit.decaySeconds);
       const slot = await limiter.acquire();
       if (!slot.acquired) return this.overLimit(job, slot.decaysAt - slot.now + 3);
     }
@@ -97,8 +98,8 @@ export class RateLimited implements JobMiddleware {
   }
 
   private async handleThrottle(job: JobContext, next: () => Promise<void>, throttle: Throttle): Promise<void> {
-    const { redis, prefix } = runtimeOf(job);
-    const limiter = new DurationLimiter(redis, `${prefix}throttle:${throttle.key}`, throttle.allows, throttle.every);
+    const { store, prefix } = runtimeOf(job);
+    const limiter = new DurationLimiter(store, `${prefix}throttle:${throttle.key}`, throttle.allows, throttle.every);
     const deadline = Date.now() + this.blockSeconds * 1000;
     for (;;) {
       const slot = await limiter.acquire();

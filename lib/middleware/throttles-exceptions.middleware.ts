@@ -13,7 +13,7 @@ export type BackoffMinutes = number | ((error: unknown) => number);
 
 /**
  * Backs off a job whose dependency keeps failing (Laravel's ThrottlesExceptionsWithRedis). Exceptions are counted on
- * a fixed window of `decaySeconds` in Redis (`{prefix}throttles-exceptions:{key}`, the key being `.by()`'s, else the
+ * a fixed window of `decaySeconds` in the job's store, Redis or a database (`{prefix}throttles-exceptions:{key}`, the key being `.by()`'s, else the
  * job's name, or its id after `.byJob()`):
  *
  * 1. `maxAttempts` exceptions in the window: the job is released, without running, until the window ends.
@@ -76,15 +76,15 @@ export class ThrottlesExceptions implements JobMiddleware {
     return this;
   }
 
-  /** The Redis key the exceptions of `job` are counted under. */
+  /** The key the exceptions of `job` are counted under. */
   limiterKey(job: JobContext, prefix = runtimeOf(job).prefix): string {
     const key = this.key !== '' ? this.key : this.byJobId ? job.id : job.name;
     return `${prefix}throttles-exceptions:${key}`;
   }
 
   async handle(job: JobContext, next: () => Promise<void>): Promise<void> {
-    const { redis, prefix } = runtimeOf(job);
-    const limiter = new DurationLimiter(redis, this.limiterKey(job, prefix), this.maxAttempts, this.decaySeconds);
+    const { store, prefix } = runtimeOf(job);
+    const limiter = new DurationLimiter(store, this.limiterKey(job, prefix), this.maxAttempts, this.decaySeconds);
 
     const window = await limiter.tooManyAttempts();
     if (window.tooManyAttempts) {

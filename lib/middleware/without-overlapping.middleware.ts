@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { JobContext, JobMiddleware } from '../worker/job-context.interface';
 import { runtimeOf } from '../worker/job-runtime';
-import { runScript } from './redis-scripts';
 import { SecondsOrDate, secondsUntil } from './seconds';
 
 /**
  * Lets one job at a time run per lock key (Laravel's WithoutOverlapping). The lock is `{prefix}overlap:{job}:{key}`
- * (or `{prefix}overlap-shared:{key}` after `.shared()`), taken with SET NX and an owner token, and released after
+ * (or `{prefix}overlap-shared:{key}` after `.shared()`), taken in the job's store (SET NX on Redis, a
+ * conditional upsert in a database) with an owner token, and released after
  * the job, also when it throws, and only while this run still owns it.
  *
  * Lock held by another run: `release(releaseAfter)` (default 0), or nothing (the job counts as done) after
@@ -51,25 +51,23 @@ export class WithoutOverlapping implements JobMiddleware {
     return this;
   }
 
-  /** The Redis key of the lock this middleware takes for `job`. */
+  /** The key of the lock this middleware takes for `job`. */
   lockKey(job: JobContext, prefix = runtimeOf(job).prefix): string {
     return this.shareKey ? `${prefix}overlap-shared:${this.key}` : `${prefix}overlap:${job.name}:${this.key}`;
   }
 
   async handle(job: JobContext, next: () => Promise<void>): Promise<void> {
-    const { redis, prefix } = runtimeOf(job);
+    const { store, prefix } = runtimeOf(job);
     const lockKey = this.lockKey(job, prefix);
     const owner = randomUUID();
-    const ttlMs = Math.ceil(this.expiresAfterSeconds * 1000);
-    const taken =
-      ttlMs > 0 ? await redis.set(lockKey, owner, 'PX', ttlMs, 'NX') : await redis.set(lockKey, owner, 'NX');
+    const taken = await store.acquireLock(lockKey, owner, Math.ceil(this.expiresAfterSeconds * 1000));
 
-    if (taken !== 'OK') {
+    if (!taken) {
       if (this.releaseDelay !== null) job.release(secondsUntil(this.releaseDelay));
       return;
     }
 
-    const unlock = () => runScript(redis, 'lockRelease', [lockKey], [owner]);
+    const unlock = () => store.releaseLock(lockKey, owner);
     try {
       await next();
     } catch (error) {

@@ -15,6 +15,103 @@ type Step = { value: unknown; path: string; depth: number } | { leave: object };
  * path, e.g. `data.user.createdAt`. The walk is iterative: no depth of data can overflow the call stack.
  */
 export function assertPlainJson(value: unknown, path = 'data'): void {
+  // Most data is a few levels of plain values: checked without building a path, and only data that may be refused
+  // takes the walk below, which names the path of what is wrong.
+  if (isPlainJson(value, 0, [])) return;
+  walk(value, path);
+}
+
+/**
+ * The data as JSON carries it, as a copy of its own (`JSON.parse(JSON.stringify(data))`), after the checks of
+ * assertPlainJson: most data is copied in one quick walk, the rest checked by the full walk first.
+ */
+export function toPlainJson(value: unknown, path = 'data'): unknown {
+  const copy = quickCopy(value, 0);
+  if (copy !== UNSURE) return copy;
+  assertPlainJson(value, path);
+  return JSON.parse(JSON.stringify(value));
+}
+
+/** What quickCopy answers when it cannot be sure (the full walk decides). */
+const UNSURE = Symbol('unsure');
+
+/** A copy of plain strings, booleans, numbers, null, arrays and plain objects; UNSURE for anything else (or deep). */
+function quickCopy(value: unknown, depth: number): unknown {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) && (value !== 0 || 1 / value > 0) ? value : UNSURE;
+    case 'object':
+      break;
+    default:
+      return UNSURE;
+  }
+  if (value === null) return null;
+  // No cycle is possible below this depth without passing it; anything deeper takes the full walk.
+  if (depth >= QUICK_DEPTH) return UNSURE;
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) return UNSURE;
+      const item = quickCopy(value[i], depth + 1);
+      if (item === UNSURE) return UNSURE;
+      out[i] = item;
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) return UNSURE;
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    // Assigning `__proto__` would set the copy's prototype instead of a key: the full walk and JSON copy it.
+    if (keys[i] === '__proto__') return UNSURE;
+    const item = quickCopy((value as Record<string, unknown>)[keys[i]], depth + 1);
+    if (item === UNSURE) return UNSURE;
+    out[keys[i]] = item;
+  }
+  return out;
+}
+
+/** Nesting the quick check looks into; deeper data takes the full walk. */
+const QUICK_DEPTH = 32;
+
+/** True when the quick check finds nothing assertPlainJson would refuse; false when the full walk must look. */
+function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= QUICK_DEPTH || ancestors.includes(value)) return false;
+  let plain = true;
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length && plain; i++) plain = i in value && isPlainJson(value[i], depth + 1, ancestors);
+  } else {
+    const proto = Object.getPrototypeOf(value) as object | null;
+    if (proto === Date.prototype) plain = !Number.isNaN((value as Date).getTime());
+    else if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) plain = false;
+    else {
+      const keys = Object.keys(value);
+      for (let i = 0; i < keys.length && plain; i++) plain = isPlainJson((value as Record<string, unknown>)[keys[i]], depth + 1, ancestors);
+    }
+  }
+  ancestors.pop();
+  return plain;
+}
+
+/** The full walk: the first value that JSON would change, named by its path. */
+function walk(value: unknown, path: string): void {
   const ancestors = new Set<object>();
   const steps: Step[] = [{ value, path, depth: 0 }];
   while (steps.length > 0) {

@@ -1,5 +1,12 @@
 import { InvalidPayloadError } from '../errors';
+import { MAX_TRACE_LINKS } from './payload.interface';
 import type { BatchLinkPayload, DescribedJobOptions, DescriptorPayload, JobPayload } from './payload.interface';
+
+/** A W3C traceparent of version 00 with a non-zero trace id and span id (the payload's `trace` field). */
+export const TRACEPARENT = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** A span context as a traceparent without its version (an entry of the payload's `traceLinks`). */
+export const SPAN_LINK = /^(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
  * Checks every control field of a payload read from a queue for type and range before anything uses it, so a
@@ -38,6 +45,16 @@ export function assertPayloadFields(p: JobPayload): void {
     const c = check.object('cause', p.cause);
     check.string('cause.name', c.name);
     check.string('cause.message', c.message);
+  }
+  if (p.trace !== undefined && (typeof p.trace !== 'string' || !TRACEPARENT.test(p.trace))) {
+    bad('trace', `must be a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>), got ${typeof p.trace === 'string' ? `${p.trace.length} characters that are not one` : kind(p.trace)}`);
+  }
+  if (p.traceLinks !== undefined) {
+    const links: unknown = p.traceLinks;
+    if (!Array.isArray(links) || links.length > MAX_TRACE_LINKS) bad('traceLinks', `must be an array of at most ${MAX_TRACE_LINKS} span contexts, got ${Array.isArray(links) ? `${links.length} entries` : kind(links)}`);
+    (links as unknown[]).forEach((link, i) => {
+      if (typeof link !== 'string' || !SPAN_LINK.test(link)) bad(`traceLinks[${i}]`, `must be a span context (<32 hex>-<16 hex>-<2 hex>), got ${kind(link)}`);
+    });
   }
   if (p.encrypted && typeof p.data !== 'string') bad('data', 'is marked encrypted but is not a string of ciphertext');
 }

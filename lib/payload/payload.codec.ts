@@ -36,6 +36,8 @@ export function encodePayload(p: JobPayload, keepZeroAttempts = false): string {
   if (p.deleteWhenMissing) out.deleteWhenMissing = true;
   if (p.batchCallback) out.batchCallback = true;
   if (p.cause) out.cause = p.cause;
+  if (p.trace) out.trace = p.trace;
+  if (p.traceLinks && p.traceLinks.length) out.traceLinks = p.traceLinks;
   return JSON.stringify(out);
 }
 

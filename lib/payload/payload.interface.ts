@@ -11,6 +11,12 @@ export const PLAIN_PAYLOAD_VERSION = 1;
 export const BOUND_ENCRYPTION_VERSION = 2;
 
 /**
+ * The most span contexts a batch keeps of its jobs' process spans (the first to end) and a callback's payload
+ * carries in `traceLinks`: OpenTelemetry SDKs keep 128 links per span by default.
+ */
+export const MAX_TRACE_LINKS = 128;
+
+/**
  * What a job's @Job options said when it was described (for a chain or a batch), so a process that does not
  * have the class registered can still send it: only the app that runs a job needs its class.
  */
@@ -122,4 +128,14 @@ export interface JobPayload {
   batchCallback?: boolean;
   /** For catch jobs: the error that set them off. */
   cause?: CausePayload;
+  /**
+   * The W3C `traceparent` of the span that sent the job (`00-<trace id>-<span id>-<flags>`), so the worker's span
+   * continues the sender's trace. Written only while an OpenTelemetry SDK is registered; kept through releases.
+   */
+  trace?: string;
+  /**
+   * A batch callback's: the process spans of the batch's jobs (up to MAX_TRACE_LINKS, the first to end), as
+   * `<trace id>-<span id>-<flags>`, so the callback's span links to them. Written only while an SDK traces.
+   */
+  traceLinks?: string[];
 }

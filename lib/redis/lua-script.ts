@@ -10,8 +10,10 @@ export class LuaScript {
   readonly sha: string;
   readonly source: string;
 
-  constructor(readonly path: string) {
-    this.source = readFileSync(path, 'utf8');
+  /** `prelude`: a file of shared functions put before the script's own text (one script for Redis). */
+  constructor(readonly path: string, prelude?: string) {
+    const own = readFileSync(path, 'utf8');
+    this.source = prelude ? `${readFileSync(prelude, 'utf8')}\n${own}` : own;
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -11,6 +11,7 @@ import { encodePayload } from '../payload/payload.codec';
 import { RunningJob } from './job-context';
 import { describeError, toError } from './job-errors';
 import { BatchHooks, BATCH_HOOKS } from './batch-hooks';
+import { JobLogLine } from '../telemetry/job-log-line';
 
 /**
  * What follows a run: on success the chain's next link, the batch count and the unique lock; on a final failure
@@ -47,10 +48,11 @@ export class JobOutcomes {
         // A link that can never be sent from here (not a Redis failure): keep the job in the failed store, so a
         // retry (once the link can be sent) runs it and continues the chain, instead of running it again and again.
         if (!(error instanceof InvalidPayloadError)) throw error;
-        this.logger.error(
+        this.logger.error(new JobLogLine(
           `The chain of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) could not continue ` +
             `with ${next.batch ? 'a batch' : next.job}: ${error.message} The job was moved to the failed jobs.`,
-        );
+          job, connection,
+        ));
         await this.failedStore.log({
           id: job.id, connection, queue: job.queue, payload: encodePayload(p, true), exception: describeError(error), failedAt: new Date(),
         });
@@ -74,11 +76,11 @@ export class JobOutcomes {
     if (this.failRecorded.has(job)) return;
     this.failRecorded.add(job);
     job.markFailed();
+    const exception = describeError(error);
     await this.failedStore.log({
-      id: job.id, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
-      exception: describeError(error), failedAt: new Date(),
+      id: job.id, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw, exception, failedAt: new Date(),
     });
-    await driver.ack(reserved);
+    await driver.ack(reserved, { failed: { exception, name: job.name } });
     await this.afterFailure(driver.connectionName, job, definition, handler, error);
   }
 
@@ -89,7 +91,8 @@ export class JobOutcomes {
         await fn();
       } catch (e) {
         const err = toError(e);
-        this.logger.error(`${what} of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) threw: ${err.message}`, err.stack);
+        const line = `${what} of ${job.name} (id ${job.id}, queue ${connection}:${job.queue}, attempt ${job.attempts}) threw: ${err.message}`;
+        this.logger.error(new JobLogLine(line, job, connection), err.stack);
       }
     };
     if (p.uniqueKey) await step('Releasing the unique lock', () => this.dispatcher.releaseUnique(connection, p.uniqueKey as string, p.uuid));

@@ -4,7 +4,7 @@ import { QUEUE_CONFIG, FAILED_JOB_STORE } from '../queue.constants';
 import type { ResolvedQueueConfig } from '../config/resolved-config.interface';
 import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
 import { QueueManager } from '../drivers/queue-manager';
-import type { RedisClient } from '../redis/redis-connections';
+import { AtomicStores } from '../stores/atomic-stores';
 import { JobRegistry } from '../registry/job.registry';
 import type { JobDefinition, JobHandlerInstance } from '../registry/job-definition';
 import { decodePayload, describePayloadForLog, salvageUuid } from '../payload/payload.codec';
@@ -23,6 +23,14 @@ import { describeError, isMissingRecordError, toError } from './job-errors';
 import { middlewareFor, runThroughPipeline } from './middleware-pipeline';
 import { BatchHooks, BATCH_HOOKS } from './batch-hooks';
 import { JobOutcomes } from './job-outcomes';
+import { QueueTelemetry } from '../telemetry/queue-telemetry';
+import type { AttemptRecorder } from '../telemetry/telemetry.types';
+
+/** The job's name from a payload that could not be run, when its head names one; else 'unknown'. */
+function unreadableName(raw: string): string {
+  const match = /^\{"v":\d+,(?:"attempts":\d+,)?"uuid":"[^"]*","job":"([^"\\]{1,200})"/.exec(raw);
+  return match ? match[1] : 'unknown';
+}
 
 /** The worker's defaults that apply to a job which does not set its own. */
 export interface RunDefaults {
@@ -60,6 +68,8 @@ export class JobRunner extends SyncRunner {
     @Inject(FAILED_JOB_STORE) private readonly failedStore: FailedJobStore,
     @Inject(BATCH_HOOKS) private readonly batches: BatchHooks,
     private readonly outcomes: JobOutcomes,
+    private readonly telemetry: QueueTelemetry,
+    private readonly stores: AtomicStores,
   ) {
     super();
     manager.setSyncExecutor((connection, queue, raw) => this.runSyncPayload(connection, queue, raw));
@@ -89,6 +99,18 @@ export class JobRunner extends SyncRunner {
 
     const maxTries = payload.maxTries ?? defaults.tries;
     const job = this.context(payload, data, driver.connectionName, reserved.queue, maxTries);
+    return this.telemetry.attempt(job, () => this.backoffFor(payload, defaults), (attempt) =>
+      this.attempt(driver, reserved, defaults, watch, job, definition, data, attempt),
+    );
+  }
+
+  /** One attempt of a readable job, inside its telemetry (README, Observability). */
+  private async attempt(
+    driver: QueueDriver, reserved: ReservedJob, defaults: RunDefaults, watch: ((deadline: number) => void) | undefined,
+    job: RunningJob, definition: JobDefinition, data: unknown, attempt: AttemptRecorder,
+  ): Promise<ProcessResult> {
+    const payload = job.payload;
+    const maxTries = job.maxTries;
     const timeout = payload.timeout ?? defaults.timeout;
     const nowSeconds = Date.now() / 1000;
     watch?.(timeout > 0 ? Date.now() + (timeout + defaults.timeoutGrace) * 1000 : 0);
@@ -97,6 +119,7 @@ export class JobRunner extends SyncRunner {
       // As Laravel's Worker::process: JobProcessing, then the failure (JobFailed), then JobExceptionOccurred.
       const reason = payload.retryUntil !== undefined ? 'retryUntil' : 'tries';
       const error = new MaxAttemptsExceededError(payload.job, reason);
+      attempt.refused(error);
       if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(driver.connectionName, job));
       await this.outcomes.fail(driver, reserved, job, definition, error);
       if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(driver.connectionName, job, error));
@@ -117,6 +140,7 @@ export class JobRunner extends SyncRunner {
       if (timeout > 0) {
         const outcome = await this.withTimeout(run, job, timeout, defaults.timeoutGrace);
         if (outcome !== 'ok') {
+          attempt.timedOut(new JobTimeoutError(job.name, timeout));
           settled = outcome === 'timed-out';
           await this.handleTimeout(driver, reserved, job, definition, handler, timeout, defaults, settled);
           return settled ? 'handled' : 'stuck';
@@ -125,7 +149,9 @@ export class JobRunner extends SyncRunner {
         await run;
       }
     } catch (thrown) {
-      await this.handleException(driver, reserved, job, definition, handler, toError(thrown), defaults);
+      const error = toError(thrown);
+      attempt.threw(error, payload.deleteWhenMissing === true && isMissingRecordError(error));
+      await this.handleException(driver, reserved, job, definition, handler, error, defaults);
       return 'handled';
     }
 
@@ -164,6 +190,13 @@ export class JobRunner extends SyncRunner {
 
   private async runInline(definition: JobDefinition, payload: JobPayload, data: unknown, connection: string, queue: string): Promise<void> {
     const job = this.context(payload, data, connection, queue, 1);
+    const error = await this.telemetry.inline(job, (attempt) => this.runNow(definition, job, attempt));
+    if (error) throw error;
+  }
+
+  /** One inline run, inside its telemetry: resolves to the error the job failed with (after its failure handling), or null. */
+  private async runNow(definition: JobDefinition, job: RunningJob, attempt: AttemptRecorder): Promise<Error | null> {
+    const { payload, data, connection } = job;
     if (this.events.has(JobProcessing)) await this.events.emit(new JobProcessing(connection, job));
     const handler = await definition.resolve();
     let error: Error | null = null;
@@ -173,20 +206,25 @@ export class JobRunner extends SyncRunner {
       if (job.outcome.kind === 'failed') error = job.outcome.error;
     } catch (thrown) {
       error = toError(thrown);
-      if (payload.deleteWhenMissing && isMissingRecordError(error)) return;
+      const missing = payload.deleteWhenMissing === true && isMissingRecordError(error);
+      attempt.threw(error, missing);
+      if (missing) return null;
       if (this.events.has(JobExceptionOccurred)) await this.events.emit(new JobExceptionOccurred(connection, job, error));
     }
     if (error) {
       job.markFailed();
       await this.outcomes.afterFailure(connection, job, definition, handler, error);
-      throw error;
+      return error;
     }
     if (job.outcome.kind !== 'released') await this.outcomes.succeeded(connection, job);
     if (this.events.has(JobProcessed)) await this.events.emit(new JobProcessed(connection, job));
+    return null;
   }
 
   private context(payload: JobPayload, data: unknown, connection: string, queue: string, maxTries: number): RunningJob {
-    return new RunningJob(payload, data, connection, queue, maxTries, { redis: this.redisFor(connection), prefix: this.config.prefix }, (id) =>
+    const stores = this.stores;
+    const runtime = { prefix: this.config.prefix, get store() { return stores.forConnection(connection); } };
+    return new RunningJob(payload, data, connection, queue, maxTries, runtime, (id) =>
       this.loadBatch(id),
     );
   }
@@ -194,12 +232,6 @@ export class JobRunner extends SyncRunner {
   private loadBatch(id: string): Promise<Batch | null> {
     if (!this.batches) return Promise.resolve(null);
     return this.batches.find(id);
-  }
-
-  private redisFor(connection: string): RedisClient {
-    const settings = this.config.connections[connection];
-    const server = settings && settings.driver === 'redis' ? settings.server : Object.keys(this.config.redis)[0];
-    return this.manager.redis.get(server);
   }
 
   private async withTimeout(run: Promise<void>, job: RunningJob, timeout: number, grace: number): Promise<'ok' | 'timed-out' | 'stuck'> {
@@ -297,8 +329,7 @@ export class JobRunner extends SyncRunner {
     const max = job.payload.maxExceptions;
     if (!max) return false;
     const key = `${this.config.prefix}job-exceptions:${job.id}`;
-    const result = await this.redisFor(job.connection).multi().incr(key).expire(key, EXCEPTIONS_TTL_SECONDS).exec();
-    const count = Number(result?.[0]?.[1] ?? 0);
+    const count = await this.stores.forConnection(job.connection).increment(key, EXCEPTIONS_TTL_SECONDS);
     return count >= max;
   }
 
@@ -312,11 +343,11 @@ export class JobRunner extends SyncRunner {
   private async failUnreadable(driver: QueueDriver, reserved: ReservedJob, error: Error): Promise<void> {
     const uuid = salvageUuid(reserved.raw) ?? uuidv7();
     this.logger.error(`A job (${describePayloadForLog(reserved.raw)}) on ${driver.connectionName}:${reserved.queue} could not be run and was moved to the failed jobs: ${error.message}`);
+    const exception = describeError(error);
     await this.failedStore.log({
-      id: uuid, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw,
-      exception: describeError(error), failedAt: new Date(),
+      id: uuid, connection: driver.connectionName, queue: reserved.queue, payload: reserved.raw, exception, failedAt: new Date(),
     });
-    await driver.ack(reserved);
+    await driver.ack(reserved, { failed: { exception, name: unreadableName(reserved.raw) } });
     if (this.events.has(JobFailed)) {
       let payload: JobPayload;
       try {

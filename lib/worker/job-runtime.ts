@@ -1,14 +1,14 @@
-import type { RedisClient } from '../redis/redis-connections';
+import type { AtomicStore } from '../stores/atomic-store.interface';
 import type { JobContext } from './job-context.interface';
 
 /** Internal: what shipped middleware needs from the job's surroundings. Not part of the public API. */
 export const JOB_RUNTIME = Symbol.for('nestjs-queue:job-runtime');
 
 export interface JobRuntime {
-  /** Shared command client of the Redis server that holds the job's connection. */
-  redis: RedisClient;
+  /** Where the job's connection keeps locks and counters (its Redis server, or its database). */
+  readonly store: AtomicStore;
   /** The configured key prefix, e.g. 'myapp:'. */
-  prefix: string;
+  readonly prefix: string;
 }
 
 export function runtimeOf(job: JobContext): JobRuntime {

@@ -1,4 +1,4 @@
-import type { QueueDriver, QueueSizes, ReservedJob } from '../drivers/queue-driver.interface';
+import type { AckOutcome, QueueDriver, QueueSizes, ReservedJob } from '../drivers/queue-driver.interface';
 
 /**
  * The driver as a job's run sees it: every ack or release of a reservation is noted first, so the heartbeat
@@ -18,9 +18,9 @@ export class SettleTrackingDriver implements QueueDriver {
     this.blockFor = driver.blockFor;
   }
 
-  ack(job: ReservedJob): Promise<void> {
+  ack(job: ReservedJob, outcome?: AckOutcome): Promise<void> {
     this.onSettle(job);
-    return this.driver.ack(job);
+    return this.driver.ack(job, outcome);
   }
 
   release(job: ReservedJob, delaySeconds: number): Promise<boolean> {

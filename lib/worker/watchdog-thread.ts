@@ -1,14 +1,15 @@
 /**
  * The watchdog's thread, as plain JavaScript run with `new Worker(source, { eval: true })`: it needs no compiler
- * wherever it runs (dist, ts-node, Jest). It has its own Redis connection and its own event loop, so a handler
+ * wherever it runs (dist, ts-node, Jest). It has its own connection (Redis, or the queue database through knex) and its own event loop, so a handler
  * that blocks the main thread cannot stop it.
  *
  * The jobs in hand are read from shared memory the main thread writes (see watchdog.ts: one slot per concurrency
  * slot of a loop; a slot's `seq` is odd while it holds a job), so taking and finishing a job costs the main thread
  * no message. A payload too big for its slot comes by message instead.
  *
- * workerData: { ioredis: path, server: ioredis options, cluster: nodes|null, extendSha, extendSource, exitCode,
- *               pongWaitMs, tickMs }
+ * workerData: { store, exitCode, pongWaitMs, tickMs }, store one of
+ *   { kind: 'redis', ioredis: path, server: ioredis options, cluster: nodes|null, extendSha, extendSource }
+ *   { kind: 'database', knex: path, config: knex configuration, extendSql } (a job's name in its slot: 'id:attempts')
  * Main → thread: { t: 'loop', loop, seqs, times, bytes, cap, keys, retryAfter } | { t: 'unloop', loop }
  *              | { t: 'big', loop, slot, seq, raw } | { t: 'pong', seq } | { t: 'close' }
  * Thread → main: { t: 'ready' } | { t: 'lost', loop, slot, seq } | { t: 'ping', seq } | { t: 'error', message }
@@ -22,14 +23,56 @@ export const WATCHDOG_THREAD_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
-const IORedis = require(workerData.ioredis);
-const Redis = IORedis.default || IORedis;
-const { url, ...server } = workerData.server;
-const options = Object.assign({ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 }, server, { connectionName: 'nestjs-queue:watchdog' });
-const redis = workerData.cluster
-  ? new IORedis.Cluster(workerData.cluster, { redisOptions: options })
-  : typeof url === 'string' ? new Redis(url, options) : new Redis(options);
-redis.on('error', () => {});
+const store = workerData.store;
+
+// extendAll(key, retryAfter, names) extends the reservations named (Redis: the payloads as reserved; database:
+// 'id:attempts') and resolves to the names of those already gone; closeStore() ends the connection.
+let extendAll;
+let closeStore;
+if (store.kind === 'redis') {
+  const IORedis = require(store.ioredis);
+  const Redis = IORedis.default || IORedis;
+  const { url, ...server } = store.server;
+  const options = Object.assign({ maxRetriesPerRequest: 1, connectTimeout: 5000, commandTimeout: 5000 }, server, { connectionName: 'nestjs-queue:watchdog' });
+  const redis = store.cluster
+    ? new IORedis.Cluster(store.cluster, { redisOptions: options })
+    : typeof url === 'string' ? new Redis(url, options) : new Redis(options);
+  redis.on('error', () => {});
+  extendAll = async (key, retryAfter, names) => {
+    const args = [retryAfter].concat(names);
+    try {
+      return await redis.evalsha(store.extendSha, 1, key, ...args);
+    } catch (error) {
+      if (!(error && String(error.message).startsWith('NOSCRIPT'))) throw error;
+      return redis.eval(store.extendSource, 1, key, ...args);
+    }
+  };
+  closeStore = () => redis.disconnect();
+} else {
+  // knex is loaded at the first extension (half a retryAfter into a job), not at start: a worker's start waits for
+  // this thread to be ready, and most jobs end before their first beat.
+  let db = null;
+  const open = () => {
+    if (!db) {
+      const loaded = require(store.knex);
+      db = (loaded.knex || loaded.default || loaded)(Object.assign({}, store.config, { pool: { min: 0, max: 1 }, acquireConnectionTimeout: 5000 }));
+    }
+    return db;
+  };
+  // Rows changed by an UPDATE, as knex.raw resolves it on better-sqlite3, pg and mysql2.
+  const changed = (r) => (r && typeof r.changes === 'number' ? r.changes : r && typeof r.rowCount === 'number' ? r.rowCount : Array.isArray(r) && r[0] ? r[0].affectedRows : 0);
+  extendAll = async (key, retryAfter, names) => {
+    const leaseUntil = Date.now() + Math.round(retryAfter * 1000);
+    const gone = [];
+    for (const name of names) {
+      const at = name.lastIndexOf(':');
+      const result = await open().raw(store.extendSql, [leaseUntil, name.slice(0, at), Number(name.slice(at + 1))]);
+      if (changed(result) !== 1) gone.push(name);
+    }
+    return gone;
+  };
+  closeStore = () => (db ? db.destroy() : undefined);
+}
 
 const loops = new Map();
 const big = new Map();
@@ -61,14 +104,7 @@ function read(loop, slot) {
 }
 
 async function extend(key, retryAfter, jobs) {
-  const args = [retryAfter].concat(jobs.map((j) => j.job.raw));
-  let gone;
-  try {
-    gone = await redis.evalsha(workerData.extendSha, 1, key, ...args);
-  } catch (error) {
-    if (!(error && String(error.message).startsWith('NOSCRIPT'))) throw error;
-    gone = await redis.eval(workerData.extendSource, 1, key, ...args);
-  }
+  const gone = await extendAll(key, retryAfter, jobs.map((j) => j.job.raw));
   if (gone.length === 0) return;
   const set = new Set(gone);
   for (const j of jobs) if (set.has(j.job.raw)) parentPort.postMessage({ t: 'lost', loop: j.loop.id, slot: j.slot, seq: j.job.seq });
@@ -145,8 +181,10 @@ parentPort.on('message', (m) => {
     if (ping && ping.seq === m.seq) ping = null;
   } else if (m.t === 'close') {
     loops.clear();
-    redis.disconnect();
-    process.exit(0);
+    Promise.resolve()
+      .then(() => closeStore())
+      .catch(() => {})
+      .then(() => process.exit(0));
   }
 });
 parentPort.postMessage({ t: 'ready' });

@@ -3,6 +3,7 @@ import { Worker as Thread } from 'node:worker_threads';
 import type { ReservedJob } from '../drivers/queue-driver.interface';
 import { LuaScript } from '../redis/lua-script';
 import { WATCHDOG_THREAD_SOURCE } from './watchdog-thread';
+import type { DatabaseQueueDriver } from '../drivers/database/database-queue.driver';
 
 /** How long (ms) the main thread may leave a ping unanswered, once a job is past its timeout + grace. */
 const PONG_WAIT_MS = 3000;
@@ -13,17 +14,51 @@ const LINGER_MS = 10000;
 /** A run waits at most this long (ms) for a new thread before it takes jobs. */
 const READY_WAIT_MS = 10000;
 
-/** Where the watchdog's own Redis connection goes, and how it names reservations. */
-export interface WatchdogTarget {
-  /** ioredis options of the server (functions are dropped: they cannot cross to the thread). */
-  server: Record<string, unknown>;
-  /** Cluster start-up nodes, or null for a single server. */
-  cluster: unknown[] | null;
-  /** The reserved set of a queue. */
+/** Where the watchdog's own connection goes (a Redis server, or a queue database), and how it names reservations. */
+export type WatchdogTarget = RedisWatchdogTarget | DatabaseWatchdogTarget;
+
+interface WatchdogTargetBase {
+  /** Where a queue's reservations are kept (jobs of one key are extended together). */
   reservedKey(queue: string): string;
   retryAfter: number;
   /** The exit code of a worker stopped for 'timeout'. */
   exitCode: number;
+}
+
+export interface RedisWatchdogTarget extends WatchdogTargetBase {
+  /** ioredis options of the server (functions are dropped: they cannot cross to the thread). */
+  server: Record<string, unknown>;
+  /** Cluster start-up nodes, or null for a single server. */
+  cluster: unknown[] | null;
+}
+
+/** A `database` connection: the thread opens the database with knex and extends each reservation with one UPDATE. */
+export interface DatabaseWatchdogTarget extends WatchdogTargetBase {
+  database: WatchdogDatabase;
+  /** The name of a job's reservation, `id:attempts` (the UPDATE's last two bindings). */
+  identify(job: ReservedJob): string;
+}
+
+/** What the thread needs to reach the queue database (see DatabaseQueueDriver.watchdogDatabase). */
+export interface WatchdogDatabase {
+  /** knex's module path. */
+  knex: string;
+  /** The knex configuration, functions dropped. */
+  config: Record<string, unknown>;
+  /** `UPDATE ... SET available_at = ? WHERE id = ? AND attempts = ? AND reserved_at IS NOT NULL`. */
+  extendSql: string;
+}
+
+/** The watchdog of a database connection: the driver's database and the name of its reservations. */
+export function databaseWatchdogTarget(driver: DatabaseQueueDriver, exitCode: number): DatabaseWatchdogTarget {
+  const database = driver.watchdogDatabase();
+  return {
+    database: { ...database, config: transferableOptions(database.config) },
+    identify: (job) => driver.reservationName(job),
+    reservedKey: () => driver.table,
+    retryAfter: driver.retryAfter,
+    exitCode,
+  };
 }
 
 export interface WatchdogEvents {
@@ -56,7 +91,7 @@ class WatchdogThread {
   private gone = false;
 
   static acquire(target: WatchdogTarget): WatchdogThread {
-    const key = JSON.stringify([target.server, target.cluster, target.exitCode]);
+    const key = JSON.stringify('database' in target ? [target.database, target.exitCode] : [target.server, target.cluster, target.exitCode]);
     let thread = WatchdogThread.shared.get(key);
     if (!thread || thread.gone) {
       thread = new WatchdogThread(target, () => WatchdogThread.shared.delete(key));
@@ -70,15 +105,17 @@ class WatchdogThread {
     target: WatchdogTarget,
     private readonly forget: () => void,
   ) {
-    extendScript ??= new LuaScript(join(__dirname, '..', 'drivers', 'redis', 'scripts', 'extend.lua'));
+    let store: Record<string, unknown>;
+    if ('database' in target) {
+      store = { kind: 'database', ...target.database };
+    } else {
+      extendScript ??= new LuaScript(join(__dirname, '..', 'drivers', 'redis', 'scripts', 'extend.lua'));
+      store = { kind: 'redis', ioredis: require.resolve('ioredis'), server: target.server, cluster: target.cluster, extendSha: extendScript.sha, extendSource: extendScript.source };
+    }
     this.thread = new Thread(WATCHDOG_THREAD_SOURCE, {
       eval: true,
       workerData: {
-        ioredis: require.resolve('ioredis'),
-        server: target.server,
-        cluster: target.cluster,
-        extendSha: extendScript.sha,
-        extendSource: extendScript.source,
+        store,
         exitCode: target.exitCode,
         pongWaitMs: PONG_WAIT_MS,
         tickMs: TICK_MS,
@@ -147,8 +184,9 @@ class WatchdogThread {
 }
 
 /**
- * The worker's watchdog (Laravel gets the same from SIGALRM): a worker thread, with a Redis connection of its own,
- * keeps the reservations of the jobs in hand alive and ends the process when a job overruns its timeout + grace
+ * The worker's watchdog (Laravel gets the same from SIGALRM): a worker thread, with a connection of its own (Redis,
+ * or the queue database), keeps the reservations of the jobs in hand alive and ends the process when a job overruns
+ * its timeout + grace
  * while the main thread does not answer, i.e. when a handler blocks the event loop, which defeats both the timeout
  * timer and any heartbeat in the loop.
  *
@@ -169,6 +207,8 @@ export class Watchdog {
   private readonly queues: readonly string[];
   /** The job each slot holds. */
   private readonly current: (ReservedJob | null)[];
+  /** The name the thread extends a job's reservation by. */
+  private readonly identify: (job: ReservedJob) => string;
   private closed = false;
 
   constructor(
@@ -178,6 +218,7 @@ export class Watchdog {
     readonly events: WatchdogEvents,
   ) {
     this.queues = queues;
+    this.identify = 'identify' in target ? (job) => target.identify(job) : (job) => job.raw;
     this.seqs = new Int32Array(new SharedArrayBuffer(slots * 2 * 4));
     this.times = new Float64Array(new SharedArrayBuffer(slots * 2 * 8));
     this.queueOf = new Int32Array(new SharedArrayBuffer(slots * 4));
@@ -208,7 +249,7 @@ export class Watchdog {
     const queue = this.queues.indexOf(job.queue);
     if (queue < 0) return;
     const seq = this.seqs[slot * 2] + 1; // odd: held
-    const raw = job.raw;
+    const raw = this.identify(job);
     const fits = raw.length * 3 <= SLOT_BYTES || Buffer.byteLength(raw) <= SLOT_BYTES;
     if (fits) {
       this.seqs[slot * 2 + 1] = this.bytes.write(raw, slot * SLOT_BYTES, SLOT_BYTES, 'utf8');

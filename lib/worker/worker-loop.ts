@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { QueueDriver, ReservedJob } from '../drivers/queue-driver.interface';
-import type { RedisClient } from '../redis/redis-connections';
+import type { AtomicStore } from '../stores/atomic-store.interface';
 import { QueueEvents } from '../events/queue-events.service';
 import { Looping, WorkerStopping } from '../events/queue-event.classes';
 import { JobRunner, RunDefaults } from './job-runner';
@@ -53,6 +53,8 @@ export class WorkerLoop {
   /** Keeps the reservations in hand and the timeout from a thread of its own; null: the heartbeat runs here. */
   private watchdog: Watchdog | null;
   private idle: Promise<void> | null = null;
+  /** When (ms) the shared idle wait ends at the latest. */
+  private idleUntil = 0;
   private heartbeat: NodeJS.Timeout | null = null;
   private restartStamp: string | null = null;
   private controlCheckedAt = 0;
@@ -63,7 +65,8 @@ export class WorkerLoop {
     private readonly driver: QueueDriver,
     private readonly runner: JobRunner,
     private readonly events: QueueEvents,
-    private readonly redis: RedisClient | null,
+    /** Where the restart and pause signals of the connection are read (its Redis server, or its database). */
+    private readonly signals: AtomicStore | null,
     private readonly s: LoopSettings,
   ) {
     this.activeQueues = s.queues;
@@ -142,8 +145,9 @@ export class WorkerLoop {
         continue;
       }
       if (jobs.length === 0) {
-        // A blocking connection waits inside Redis once before --once or --stop-when-empty give up, as Laravel's pop does.
-        if ((this.s.once || this.s.stopWhenEmpty) && !waited && this.driver.blockFor) {
+        // A blocking connection waits inside Redis once before --once gives up, as Laravel's pop does. --stop-when-empty
+        // stops at the first pop that finds nothing (jobs delayed but not due do not keep it running).
+        if (this.s.once && !waited && this.driver.blockFor) {
           waited = true;
           await this.waitForWork();
           continue;
@@ -210,42 +214,59 @@ export class WorkerLoop {
 
   /** Reads the restart timestamp and which queues are paused, at most once a second. */
   private async readControl(initial: boolean): Promise<void> {
-    if (!this.redis) return;
+    if (!this.signals) return;
     const now = Date.now();
     if (!initial && now - this.controlCheckedAt < CONTROL_INTERVAL_MS) return;
     this.controlCheckedAt = now;
     const keys = [this.s.restartKey, ...this.s.queues.map(this.s.pausedKey)];
-    const values = await Promise.all(keys.map((k) => (this.redis as RedisClient).get(k)));
+    const values = await this.signals.getMany(keys);
     const [stamp, ...paused] = values;
     if (initial) this.restartStamp = stamp;
     else if (stamp !== this.restartStamp) return this.stop('restart');
     this.activeQueues = this.s.queues.filter((_, i) => !paused[i]);
   }
 
-  /** One idle wait shared by every slot: a blocking pop when the connection blocks, else a sleep. */
+  /**
+   * One idle wait shared by every slot: a blocking pop when the connection blocks, else a sleep; either ends by the
+   * time the earliest delayed job the last pop saw is due, and early when a delayed job due sooner is added.
+   */
   private waitForWork(): Promise<void> {
-    if (!this.idle) {
-      const blockFor = this.driver.blockFor;
-      const wait = async () => {
-        try {
-          if (this.s.maxTime > 0 && Date.now() - this.startedAt >= this.s.maxTime * 1000) return this.stop('max-time');
-          await this.readControl(false);
-          if (blockFor !== null && blockFor > 0 && this.activeQueues.length > 0) {
-            await this.driver.waitForJobs(this.activeQueues, blockFor);
-          } else {
-            await this.sleeper.sleep(this.s.sleep * 1000);
-          }
-        } catch (error) {
-          if (!this.stopReason) {
-            this.reportOutage(error);
-            await this.sleeper.sleep(1000);
-          }
-        } finally {
-          this.idle = null;
-        }
-      };
-      this.idle = wait();
+    const dueAt = this.driver.nextDueAt?.(this.activeQueues) ?? null;
+    if (this.idle) {
+      if (dueAt === null || dueAt >= this.idleUntil) return this.idle;
+      // This slot's pop saw a job due before the shared wait ends: it pops again then; the wait goes on for pushes.
+      return Promise.race([this.idle, this.sleeper.sleep(dueAt - Date.now())]);
     }
+    const until = () => {
+      const blockFor = this.driver.blockFor;
+      const blocking = blockFor !== null && blockFor > 0 && this.activeQueues.length > 0;
+      const ms = (blocking ? (blockFor as number) : this.s.sleep) * 1000;
+      return { blocking, at: Date.now() + (dueAt === null ? ms : Math.min(ms, Math.max(0, dueAt - Date.now()))) };
+    };
+    this.idleUntil = until().at;
+    const wait = async () => {
+      try {
+        if (this.s.maxTime > 0 && Date.now() - this.startedAt >= this.s.maxTime * 1000) return this.stop('max-time');
+        await this.readControl(false);
+        // Stopped while it read the control keys: a wait begun now would outlast the stop by blockFor.
+        if (this.stopReason) return;
+        const { blocking, at } = until(); // the paused queues may have changed
+        this.idleUntil = at;
+        const seconds = (at - Date.now()) / 1000;
+        if (seconds <= 0) return;
+        if (blocking) await this.driver.waitForJobs(this.activeQueues, seconds);
+        else if (this.driver.waitForDue && this.activeQueues.length > 0) await this.driver.waitForDue(this.activeQueues, seconds);
+        else await this.sleeper.sleep(seconds * 1000);
+      } catch (error) {
+        if (!this.stopReason) {
+          this.reportOutage(error);
+          await this.sleeper.sleep(1000);
+        }
+      } finally {
+        this.idle = null;
+      }
+    };
+    this.idle = wait();
     return this.idle;
   }
 

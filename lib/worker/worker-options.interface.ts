@@ -10,7 +10,10 @@ export interface WorkerOptions {
   tries?: number;
   /** Seconds, for jobs that do not set their own. Default 60. */
   timeout?: number;
-  /** Seconds to sleep when no job is available and the connection does not block. Default 3. */
+  /**
+   * Seconds to sleep when no job is available and the connection does not block. Default 3. Never past the due time
+   * of the earliest delayed job of the queues; a delayed job that comes due sooner ends it early.
+   */
   sleep?: number;
   /**
    * Seconds an idle pop may block inside Redis, for this worker (Horizon's `block`); null = do not block, sleep
@@ -29,7 +32,7 @@ export interface WorkerOptions {
   rest?: number;
   /** Process one job (or none) and stop. */
   once?: boolean;
-  /** Stop when every queue is empty. */
+  /** Stop at the first pop that finds every queue empty (also on a blocking connection; jobs not yet due do not count). */
   stopWhenEmpty?: boolean;
   /** Register SIGTERM/SIGINT handlers that stop the worker gracefully. Default true when run from the CLI. */
   handleSignals?: boolean;

@@ -10,8 +10,11 @@ import { WorkerLoop } from './worker-loop';
 import { WorkerOptions, WorkerStopReason, WORKER_EXIT_CODES } from './worker-options.interface';
 import { restartKey, pausedKey } from './control-keys';
 import { RedisQueueDriver } from '../drivers/redis/redis-queue.driver';
-import { transferableOptions, WatchdogTarget } from './watchdog';
+import { AtomicStores } from '../stores/atomic-stores';
+import { databaseWatchdogTarget, transferableOptions, WatchdogTarget } from './watchdog';
+import { DatabaseQueueDriver } from '../drivers/database/database-queue.driver';
 import type { QueueDriver } from '../drivers/queue-driver.interface';
+import { QueueTelemetry } from '../telemetry/queue-telemetry';
 
 /**
  * Takes jobs from queues and runs them: `php artisan queue:work` as a service. When the application closes
@@ -29,13 +32,15 @@ export class Worker implements BeforeApplicationShutdown {
     private readonly manager: QueueManager,
     private readonly runner: JobRunner,
     private readonly events: QueueEvents,
+    private readonly telemetry: QueueTelemetry,
+    private readonly stores: AtomicStores,
   ) {}
 
   /** Runs until a stop condition; resolves with the reason it stopped. */
   async run(options: WorkerOptions = {}): Promise<WorkerStopReason> {
     const settings = this.manager.settings(options.connection);
     if (settings.driver === 'sync') {
-      throw new QueueConfigError(`connections.${settings.name}`, 'the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis connection.');
+      throw new QueueConfigError(`connections.${settings.name}`, 'the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis or database connection.');
     }
     // The connection's own queue is one queue, as in Laravel; only --queue may name a list.
     const queues = options.queue === undefined ? [settings.queue] : parseQueueList(options.queue, this.config.queues);
@@ -51,8 +56,9 @@ export class Worker implements BeforeApplicationShutdown {
     const concurrency = Math.floor(num('concurrency', options.concurrency, 1));
     if (concurrency < 1) throw new QueueConfigError('worker.concurrency', 'must be 1 or more');
     if (options.blockFor !== undefined && options.blockFor !== null) num('blockFor', options.blockFor, 0);
+    this.telemetry.serving(settings.name, queues);
     const driver = this.manager.createDriver(settings.name, options.blockFor === undefined ? {} : { blockFor: options.blockFor });
-    const loop = new WorkerLoop(driver, this.runner, this.events, this.manager.redis.get(settings.server), {
+    const loop = new WorkerLoop(driver, this.runner, this.events, this.stores.forConnection(settings.name), {
       connection: settings.name,
       queues,
       concurrency,
@@ -71,7 +77,10 @@ export class Worker implements BeforeApplicationShutdown {
       },
       restartKey: restartKey(this.config.prefix),
       pausedKey: (queue) => pausedKey(this.config.prefix, settings.name, queue),
-      watchdog: this.watchdogTarget(settings.server, driver),
+      watchdog:
+        settings.driver === 'redis'
+          ? this.watchdogTarget(settings.server, driver)
+          : driver instanceof DatabaseQueueDriver ? databaseWatchdogTarget(driver, WORKER_EXIT_CODES.timeout) : null,
     });
     const detach = options.handleSignals ? this.handleSignals(loop) : () => undefined;
     const running = loop.run();

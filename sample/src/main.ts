@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
 import { AppModule } from './app.module';
+import { SAMPLE_QUEUE_DRIVER } from './config/connections';
 import { SAMPLE_DEFAULTS, SampleSettings } from './config/sample-settings';
 import { seedDemoData } from './database/demo-data';
 import { Database } from './database/database';
@@ -19,9 +20,10 @@ import { formatSummary } from './run/summary';
  * the queues, prints what happened, and exits 1 if anything did not happen as the seed says.
  */
 async function main(): Promise<number> {
-  const redisUrl = process.env.REDIS_URL;
-  if (!redisUrl) {
-    process.stderr.write('REDIS_URL is not set. Run the sample with `npm run sample`, which starts a private redis-server.\n');
+  const onDatabase = SAMPLE_QUEUE_DRIVER === 'database';
+  const redisUrl = process.env.REDIS_URL ?? '';
+  if (!onDatabase && !redisUrl) {
+    process.stderr.write('REDIS_URL is not set. Run the sample with `npm run sample`, which starts a private redis-server (or runs on SQLite).\n');
     return 1;
   }
   const storageDir = resolve(process.env.SAMPLE_STORAGE_DIR ?? 'storage/sample');
@@ -29,6 +31,7 @@ async function main(): Promise<number> {
   mkdirSync(storageDir, { recursive: true });
   const settings: SampleSettings = {
     ...SAMPLE_DEFAULTS,
+    queueDriver: SAMPLE_QUEUE_DRIVER,
     redisUrl,
     redisPrefix: `meet2be-sample:${randomBytes(3).toString('hex')}:`,
     storageDir,
@@ -45,8 +48,12 @@ async function main(): Promise<number> {
     const data = await collectSummary(app, facts, link);
     const header = [
       'nestjs-queue sample: the Meet2Be "Queue & Jobs" guide, run end to end',
-      `  Redis ${redisUrl}${process.env.SAMPLE_REDIS_NOTE ? ` (${process.env.SAMPLE_REDIS_NOTE})` : ''}, key prefix ${settings.redisPrefix}`,
-      `  Files ${storageDir}: app.sqlite (the app's tables), queue.sqlite (failed_jobs), app/ (the storage disk), mail/, logs/app.log`,
+      onDatabase
+        ? `  Queue: the database driver on SQLite (connections database and database-long), no Redis`
+        : `  Redis ${redisUrl}${process.env.SAMPLE_REDIS_NOTE ? ` (${process.env.SAMPLE_REDIS_NOTE})` : ''}, key prefix ${settings.redisPrefix}`,
+      onDatabase
+        ? `  Files ${storageDir}: app.sqlite (the app's tables), queue.sqlite (jobs, job_batches, failed_jobs, cache, cache_locks), cache.sqlite, app/, mail/, logs/app.log`
+        : `  Files ${storageDir}: app.sqlite (the app's tables), queue.sqlite (failed_jobs), app/ (the storage disk), mail/, logs/app.log`,
     ];
     for (const line of formatSummary(data, header)) process.stdout.write(`${line}\n`);
 
@@ -56,9 +63,10 @@ async function main(): Promise<number> {
     for (const check of checks) process.stdout.write(`  ${check.ok ? 'ok  ' : 'FAIL'} ${check.what}\n`);
   } finally {
     await app.close();
-    await deleteKeys(redisUrl, settings.redisPrefix);
+    if (!onDatabase) await deleteKeys(redisUrl, settings.redisPrefix);
   }
-  process.stdout.write(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. The sample's Redis keys (${settings.redisPrefix}*) were deleted.\n`);
+  const cleaned = onDatabase ? `Its files stay in ${storageDir}.` : `The sample's Redis keys (${settings.redisPrefix}*) were deleted.`;
+  process.stdout.write(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. ${cleaned}\n`);
   return failures === 0 ? 0 : 1;
 }
 

@@ -30,6 +30,7 @@ async function main(): Promise<number> {
   mkdirSync(storageDir, { recursive: true });
   const settings: SampleSettings = {
     ...SAMPLE_DEFAULTS,
+    queueDriver: 'redis',
     redisUrl,
     redisPrefix: `meet2be-supervise:${randomBytes(3).toString('hex')}:`,
     storageDir,

@@ -19,7 +19,7 @@ describe('with BusFake in place of the Bus', () => {
   beforeEach(async () => {
     storageDir = mkdtempSync(join(tmpdir(), 'meet2be-fake-'));
     const settings: SampleSettings = {
-      ...SAMPLE_DEFAULTS, redisUrl: testRedisUrl(), redisPrefix: uniquePrefix('sample-fake'), storageDir, appKey: randomBytes(32).toString('hex'),
+      ...SAMPLE_DEFAULTS, queueDriver: 'redis', redisUrl: testRedisUrl(), redisPrefix: uniquePrefix('sample-fake'), storageDir, appKey: randomBytes(32).toString('hex'),
     };
     moduleRef = await Test.createTestingModule({ imports: [AppModule.register(settings)] })
       .overrideProvider(Bus)

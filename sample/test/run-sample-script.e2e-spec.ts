@@ -39,20 +39,27 @@ describe('npm run sample (scripts/run-sample.js)', () => {
     }
   }, 240_000);
 
-  it('without REDIS_URL and without redis-server on PATH, says how to get Redis and exits 1', async () => {
+  it('without REDIS_URL and without redis-server on PATH, runs the whole sample on SQLite, says so in one line and exits 0', async () => {
     const bin = mkdtempSync(join(tmpdir(), 'meet2be-path-'));
+    const storage = mkdtempSync(join(tmpdir(), 'meet2be-sqlite-run-'));
     try {
       const sh = spawnSync('sh', ['-c', 'command -v sh'], { encoding: 'utf8' }).stdout.trim();
       symlinkSync(sh, join(bin, 'sh'));
-      const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin, SAMPLE_STORAGE_DIR: storage };
       delete env.REDIS_URL;
       const { code, stdout, stderr } = await run(env);
-      expect(code).toBe(1);
-      expect(stdout).toBe('');
-      expect(stderr).toContain('apt-get install redis-server');
-      expect(stderr).toContain('REDIS_URL=redis://127.0.0.1:6379 npm run sample');
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const notes = stdout.split('\n').filter((line) => line.includes('SQLite') && line.includes('redis-server'));
+      expect(notes).toEqual(['No REDIS_URL and no redis-server on PATH: running the whole sample on SQLite (the database queue driver); the Horizon part needs Redis and is skipped.']);
+      expect(stdout).toContain('Queue: the database driver on SQLite (connections database and database-long), no Redis');
+      expect(stdout).toMatch(/── Checks: (\d+)\/\1 as the seed describes/);
+      expect(stdout).not.toContain('FAIL');
+      expect(stdout).toMatch(/database-long:processing\s+ProcessEventData/);
+      expect(stdout).not.toContain('supervisor-1');
     } finally {
       rmSync(bin, { recursive: true, force: true });
+      rmSync(storage, { recursive: true, force: true });
     }
-  });
+  }, 240_000);
 });

@@ -1,5 +1,6 @@
 import { BatchNotFoundError } from '../../lib/errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository } from '../../lib/batches/batch-repository.interface';
+import { MAX_TRACE_LINKS } from '../../lib/payload/payload.interface';
 
 /** Makes a repository over storage no other test uses (its own key prefix or table). */
 export type RepositoryFactory = () => Promise<BatchRepository>;
@@ -11,6 +12,11 @@ export function batchId(label = 'b'): string {
 }
 
 const HOUR = 3600_000;
+
+/** A job's process span as a batch keeps it (`<trace id>-<span id>-<flags>`), the k-th of a test's. */
+export function jobSpan(k: number, traceId = '4bf92f3577b34da6a3ce929d0e0e4736'): string {
+  return `${traceId}-${(k + 1).toString(16).padStart(16, '0')}-01`;
+}
 
 /**
  * The behaviour every BatchRepository shares. `make` is called once per test; the suite closes what it made.
@@ -149,6 +155,26 @@ export function describeBatchRepositoryContract(label: string, make: RepositoryF
       expect(await repository.find(id)).toMatchObject({ totalJobs: 5, pendingJobs: 1, failedJobs: 4 });
     });
 
+    it('gives successes reported at the same moment one counter state each, so exactly one sees the batch finish', async () => {
+      const repository = await fresh();
+      const id = batchId();
+      await repository.store({ id, name: 'together', options: {}, createdAt: new Date() });
+      await repository.incrementTotalJobs(id, 12);
+      await repository.incrementFailedJobs(id, 'j3');
+
+      const counts = await Promise.all(Array.from({ length: 12 }, (_, k) => repository.decrementPendingJobs(id, `j${k}`)));
+
+      expect(counts.map((c) => c.pendingJobs).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, k) => k));
+      expect(counts.every((c) => c.failedJobs === 1)).toBe(true);
+      expect(await repository.find(id)).toMatchObject({ pendingJobs: 0, failedJobs: 1, failedJobIds: [] });
+    });
+
+    it('refuses each of the successes reported together for a batch that does not exist', async () => {
+      const repository = await fresh();
+      const results = await Promise.allSettled([repository.decrementPendingJobs('missing-batch', 'a'), repository.decrementPendingJobs('missing-batch', 'b')]);
+      expect(results.map((r) => r.status === 'rejected' && r.reason instanceof BatchNotFoundError)).toEqual([true, true]);
+    });
+
     it('keeps unusual job ids intact in failedJobIds', async () => {
       const repository = await fresh();
       const id = batchId();
@@ -272,6 +298,52 @@ export function describeBatchRepositoryContract(label: string, make: RepositoryF
       expect(results.filter((counts) => counts.pendingJobs === 0)).toHaveLength(1);
       expect(new Set(results.map((counts) => counts.pendingJobs)).size).toBe(200);
       expect(await repository.find(id)).toMatchObject({ totalJobs: 200, pendingJobs: 0, failedJobs: 0 });
+    });
+
+    it("keeps the spans given with its jobs' successes and failures, in the same update as the counters", async () => {
+      const repository = await fresh();
+      const id = batchId('spans');
+      await repository.store({ id, name: 'spans', options: {}, createdAt: new Date() });
+      await repository.incrementTotalJobs(id, 6);
+      expect((await repository.find(id))?.jobSpans).toBeUndefined();
+
+      await repository.decrementPendingJobs(id, 'j0', jobSpan(0));
+      // Reported together (one script call on Redis; side by side on a SQL pool, in either order).
+      await Promise.all([repository.decrementPendingJobs(id, 'j1', jobSpan(1)), repository.decrementPendingJobs(id, 'j2', jobSpan(2))]);
+      await repository.decrementPendingJobs(id, 'j3'); // not traced: nothing kept
+      expect(await repository.incrementFailedJobs(id, 'j4', jobSpan(4))).toEqual({ pendingJobs: 2, failedJobs: 1 });
+      // Not a span context: not kept (a store counts what it holds by length), the count still goes down.
+      expect(await repository.decrementPendingJobs(id, 'j5', 'not-a-span')).toEqual({ pendingJobs: 1, failedJobs: 1 });
+
+      const found = await repository.find(id);
+      expect(found).toMatchObject({ pendingJobs: 1, failedJobs: 1, failedJobIds: ['j4'] });
+      const spans = found?.jobSpans ?? [];
+      expect([spans[0], [...spans.slice(1, 3)].sort(), ...spans.slice(3)]).toEqual([jobSpan(0), [jobSpan(1), jobSpan(2)], jobSpan(4)]);
+    });
+
+    it(`keeps the first ${MAX_TRACE_LINKS} spans of its jobs, also when they end concurrently`, async () => {
+      const repository = await fresh();
+      const id = batchId('spans-bound');
+      await repository.store({ id, name: 'spans', options: {}, createdAt: new Date() });
+      const jobs = MAX_TRACE_LINKS + 40;
+      await repository.incrementTotalJobs(id, jobs);
+      for (let k = 0; k < 10; k++) await repository.decrementPendingJobs(id, `j${k}`, jobSpan(k));
+      await Promise.all(
+        Array.from({ length: jobs - 10 }, (_, i) => {
+          const k = i + 10;
+          return k % 3 === 0 ? repository.incrementFailedJobs(id, `j${k}`, jobSpan(k)) : repository.decrementPendingJobs(id, `j${k}`, jobSpan(k));
+        }),
+      );
+      const found = await repository.find(id);
+      const spans = found?.jobSpans ?? [];
+      expect(spans).toHaveLength(MAX_TRACE_LINKS);
+      expect(spans.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, k) => jobSpan(k)));
+      expect(new Set(spans).size).toBe(MAX_TRACE_LINKS);
+      const given = new Set(Array.from({ length: jobs }, (_, k) => jobSpan(k)));
+      for (const span of spans) expect(given.has(span)).toBe(true);
+      // Every count landed, bound or not.
+      const failed = Math.floor((jobs - 1) / 3) - 3; // k = 12, 15, ... below `jobs` (0, 3, 6, 9 succeeded above)
+      expect(found).toMatchObject({ pendingJobs: failed, failedJobs: failed });
     });
 
     it('loses no failed id under 50 concurrent failures and successes', async () => {

@@ -1,6 +1,6 @@
 import { DatabaseBatchRepository } from '../../lib/batches/database-batch.repository';
 import { createTestDatabase, SqlKind, TestDatabase } from '../support/sql-databases';
-import { describeBatchRepositoryContract } from './batch-repository.contract';
+import { describeBatchRepositoryContract, jobSpan } from './batch-repository.contract';
 
 /** The contract, plus what only the SQL store has, against one database of `kind` made for this file. */
 export function describeSqlBatchRepository(kind: SqlKind): void {
@@ -36,6 +36,48 @@ export function describeSqlBatchRepository(kind: SqlKind): void {
       } finally {
         await a.close();
         await b.close();
+      }
+    });
+
+    it('adds the job_spans column to a table made before it, keeping every row, also with two stores racing', async () => {
+      const table = `job_batches_old_${++tables}`;
+      const { default: knex } = await import('knex');
+      const db = knex({ ...database.options, useNullAsDefault: true });
+      const a = repository(table);
+      const b = repository(table);
+      try {
+        // The table as the stores made it before the column existed.
+        await db.schema.createTable(table, (t) => {
+          t.string('id', 36).primary();
+          t.string('name').notNullable();
+          t.integer('total_jobs').notNullable();
+          t.integer('pending_jobs').notNullable();
+          t.integer('failed_jobs').notNullable();
+          t.text('failed_job_ids', 'longtext').notNullable();
+          t.text('options', 'mediumtext').nullable();
+          t.bigInteger('cancelled_at').nullable();
+          t.bigInteger('created_at').notNullable();
+          t.bigInteger('finished_at').nullable();
+        });
+        await db(table).insert({
+          id: 'old', name: 'before', total_jobs: 3, pending_jobs: 2, failed_jobs: 1, failed_job_ids: '["j1"]',
+          options: '{"allowFailures":true}', cancelled_at: null, created_at: 1_700_000_000_000, finished_at: null,
+        });
+        expect(await db.schema.hasColumn(table, 'job_spans')).toBe(false);
+
+        await Promise.all([a.setup(), b.setup()]);
+
+        expect(await db.schema.hasColumn(table, 'job_spans')).toBe(true);
+        expect(await a.find('old')).toEqual({
+          id: 'old', name: 'before', totalJobs: 3, pendingJobs: 2, failedJobs: 1, failedJobIds: ['j1'], options: { allowFailures: true },
+          createdAt: new Date(1_700_000_000_000), cancelledAt: null, finishedAt: null,
+        });
+        expect(await b.decrementPendingJobs('old', 'j2', jobSpan(2))).toEqual({ pendingJobs: 1, failedJobs: 1 });
+        expect((await a.find('old'))?.jobSpans).toEqual([jobSpan(2)]);
+      } finally {
+        await a.close();
+        await b.close();
+        await db.destroy();
       }
     });
 

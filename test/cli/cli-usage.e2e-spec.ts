@@ -4,7 +4,7 @@ import { FIXTURE_APP } from './support/run-cli';
 import { useCliSuite } from './support/cli-suite';
 
 const COMMANDS = [
-  'work', 'failed', 'retry', 'forget', 'flush', 'prune-failed', 'failed:table', 'clear', 'size', 'monitor', 'restart', 'pause', 'continue', 'prune-batches',
+  'work', 'failed', 'retry', 'forget', 'flush', 'prune-failed', 'failed:table', 'clear', 'size', 'monitor', 'restart', 'pause', 'continue', 'prune-batches', 'jobs:table', 'batches:table',
 ];
 
 describe('nestjs-queue usage', () => {
@@ -77,8 +77,8 @@ describe('nestjs-queue usage', () => {
     [['monitor', 'nope:default'], 'error: No connection named "nope" in "nope:default"'],
     [['monitor', 'redis:default,'], 'error: "redis:default," has an empty entry'],
     [['pause', 'redis:'], 'error: "redis:" is not a queue: write connection:queue, e.g. redis:default.'],
-    [['pause', 'sync:default'], 'error: Connection "sync" uses the sync driver, which has no workers to pause; name a redis connection.'],
-    [['work', 'sync'], 'error: Invalid queue configuration at "connections.sync": the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis connection.'],
+    [['pause', 'sync:default'], 'error: Connection "sync" uses the sync driver, which has no workers to pause; name a redis or database connection.'],
+    [['work', 'sync'], 'error: Invalid queue configuration at "connections.sync": the sync connection runs jobs at dispatch; there is nothing to work. Pick a redis or database connection.'],
     [['size', '--queue=high,,low'], 'error: Queue list "high,,low" has an empty queue name at position 2'],
     [['retry', '1', 'all'], 'error: "all" retries every failed job: pass it alone, not among ids.'],
   ])('bad value %j checked against the app exits 1 with a one-line error', async (args, start) => {

@@ -15,6 +15,9 @@ const DONE = (name: string) => line(name, '\\d+\\.\\d\\d(ms|s) DONE');
 const FAILED = (name: string) => line(name, '(\\d+\\.\\d\\d(ms|s) )?FAILED');
 const RELEASED = (name: string) => line(name, '(\\d+\\.\\d\\d(ms|s) )?RELEASED \\(retry in \\d+s\\)');
 
+// Each test starts CLI processes (a Nest app each): on a loaded machine that alone can take tens of seconds.
+jest.setTimeout(120_000);
+
 describe('nestjs-queue work', () => {
   const cli = useCliSuite();
 
@@ -155,7 +158,7 @@ describe('nestjs-queue work', () => {
 
       const resume = await cli.run(['continue', 'redis:high']);
       expect(resume).toMatchObject({ code: 0, stdout: 'Job processing on queue [redis:high] has been resumed.\n' });
-      await waitUntil(async () => (await fixtureLog(t)).includes('quick:2'), 'the paused queue is worked again', 10000);
+      await waitUntil(async () => (await fixtureLog(t)).includes('quick:2'), 'the paused queue is worked again', 60000);
       worker.child.kill('SIGTERM');
       expect((await worker.exited).code).toBe(0);
     } finally {

@@ -120,8 +120,10 @@ describe.each([
     expect(new Set(masters).size).toBe(3);
     await t.bus.dispatch(Step, { name: 'placed' }).onQueue(q[0]);
     const ready = `${prefix ?? ''}queues:{${q[0]}}`;
-    expect(await cluster.keysOn(masters[0])).toEqual([ready, `${ready}:notify`]);
-    expect(await cluster.keysOn(masters[1])).toEqual([]);
+    // The `{horizon}` slot's keys (the set of queues with job records, written by the first push) are not the queue's.
+    const queueKeysOn = async (port: number) => (await cluster.keysOn(port)).filter((k) => !k.includes('{horizon}'));
+    expect(await queueKeysOn(masters[0])).toEqual([ready, `${ready}:notify`]);
+    expect(await queueKeysOn(masters[1])).toEqual([]);
   });
 
   it('works queues on different masters strictly in order', async () => {

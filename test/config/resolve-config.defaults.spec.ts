@@ -9,7 +9,7 @@ describe('resolveQueueConfig defaults (empty environment)', () => {
     expect(config.default).toBe('redis');
   });
 
-  it("defines the seed's three redis connections plus sync, all on the 'queue' server", () => {
+  it("defines the seed's three redis connections on the 'queue' server, sync, and database on the embedded SQLite file", () => {
     expect(config.connections).toEqual({
       redis: {
         name: 'redis',
@@ -39,6 +39,16 @@ describe('resolveQueueConfig defaults (empty environment)', () => {
         afterCommit: false,
       },
       sync: { name: 'sync', driver: 'sync', queue: 'default' },
+      database: {
+        name: 'database',
+        driver: 'database',
+        database: 'sqlite',
+        table: 'jobs',
+        queue: 'default',
+        retryAfter: 90,
+        blockFor: null,
+        afterCommit: false,
+      },
     });
   });
 

@@ -4,7 +4,7 @@ import { KEY_BASE64, KEY_HEX, resolve, untyped } from './config-test-helpers';
 describe('resolveQueueConfig merging a partial config over the defaults', () => {
   it('adds a new connection and keeps every default one', () => {
     const config = resolve({ connections: { emails: { driver: 'redis', queue: 'emails' } } });
-    expect(Object.keys(config.connections).sort()).toEqual(['emails', 'redis', 'redis-long', 'redis-priority', 'sync']);
+    expect(Object.keys(config.connections).sort()).toEqual(['database', 'emails', 'redis', 'redis-long', 'redis-priority', 'sync']);
   });
 
   it('fills a new redis connection with queue default, retryAfter 90, blockFor null, afterCommit false', () => {

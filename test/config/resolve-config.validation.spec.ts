@@ -47,15 +47,7 @@ describe('resolveQueueConfig connections', () => {
       () => resolve(untyped({ connections: { aws: { driver: 'sqs' } } })),
       'connections.aws.driver',
       'unknown driver "sqs"',
-      "supported drivers are 'redis' and 'sync'",
-    );
-  });
-
-  it("says the 'database' queue driver is planned", () => {
-    expectConfigError(
-      () => resolve(untyped({ connections: { db: { driver: 'database' } } })),
-      'connections.db.driver',
-      "the 'database' queue driver is planned",
+      "supported drivers are 'redis', 'sync' and 'database'",
     );
   });
 
@@ -93,13 +85,8 @@ describe('resolveQueueConfig connections', () => {
     expect(resolve({ connections: { redis: { driver: 'redis', blockFor: null } } }).connections.redis).toMatchObject({ blockFor: null });
   });
 
-  it('refuses afterCommit: true, saying the transaction integration is not available yet', () => {
-    expectConfigError(
-      () => resolve({ connections: { redis: { driver: 'redis', afterCommit: true } } }),
-      'connections.redis.afterCommit',
-      'not available yet',
-      'remove afterCommit',
-    );
+  it('accepts afterCommit: true on a redis connection', () => {
+    expect(resolve({ connections: { redis: { driver: 'redis', afterCommit: true } } }).connections.redis).toMatchObject({ afterCommit: true });
   });
 
   it('refuses a non-boolean afterCommit', () => {

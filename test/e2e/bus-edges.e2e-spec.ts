@@ -36,8 +36,10 @@ describe('the Bus at its edges', () => {
     expect(await t.manager.connection().size('{default}')).toBe(1);
   });
 
-  it('refuses afterCommit() rather than ignoring it', () => {
-    expect(() => t.bus.dispatch(UniqueNumber, { n: 1 }).afterCommit()).toThrow(/afterCommit\(\) is not supported yet/);
+  it('sends an afterCommit() dispatch at once when no transaction is open, and refuses a non-transaction', async () => {
+    expect(typeof (await t.bus.dispatch(UniqueNumber, { n: 1 }).afterCommit())).toBe('string');
+    expect(await t.manager.connection().size('{default}')).toBe(1);
+    await expect(t.bus.dispatch(UniqueNumber, { n: 2 }).afterCommit({} as never)).rejects.toThrow(/afterCommit\(\) takes a knex transaction/);
   });
 
   it('gives null in dispatchMany where a unique lock is held, and sends the rest', async () => {

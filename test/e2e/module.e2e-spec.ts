@@ -2,7 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   Bus, DuplicateJobNameError, Job, JobContext, JobMiddleware, Middleware, MissingRecordError, OnFailed, OnQueueEvent,
-  JobFailed, QueueConfigError, QueueModule, PayloadTooLargeError, Worker, QueueClosedError,
+  JobFailed, QueueConfigError, QueueModule, PayloadTooLargeError, Worker, QueueClosedError, QueueManager,
 } from '../../lib';
 import { RedisConnections } from '../../lib/redis/redis-connections';
 import { createQueueApp, QueueTestApp } from '../support/queue-app';
@@ -164,10 +164,15 @@ describe('module start-up', () => {
     ).rejects.toThrow('connections.redis.retryAfter');
   });
 
-  it('refuses afterCommit until the transaction integration exists', async () => {
-    await expect(
-      Test.createTestingModule({ imports: [QueueModule.forRoot({ connections: { redis: { driver: 'redis', afterCommit: true } } })] }).compile(),
-    ).rejects.toThrow(/afterCommit/);
+  it('starts with afterCommit: true on a connection', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [QueueModule.forRoot({
+        redis: { queue: { url: testRedisUrl() } }, prefix: uniquePrefix(), failed: { driver: 'redis' },
+        connections: { redis: { driver: 'redis', afterCommit: true } },
+      })],
+    }).compile();
+    expect(moduleRef.get(QueueManager).settings('redis')).toMatchObject({ afterCommit: true });
+    await moduleRef.close();
   });
 
   it('fails at start-up when an encrypted job has no key', async () => {

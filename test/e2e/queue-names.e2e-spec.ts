@@ -88,7 +88,7 @@ describe('queue names', () => {
       };
       for (const name of ['default', '{default}', 'x:notify', 'a{b}c', '{a}b']) {
         const k = queueKeys('p:', name);
-        const tags = new Set([k.ready, k.delayed, k.reserved, k.notify].map(slotTag));
+        const tags = new Set([k.ready, k.delayed, k.reserved, k.notify, k.wake].map(slotTag));
         expect(tags.size).toBe(1);
         expect([...tags][0]).not.toBe('');
       }

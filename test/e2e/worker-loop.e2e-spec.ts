@@ -3,9 +3,20 @@ import { RedisQueueDriver } from '../../lib/drivers/redis/redis-queue.driver';
 import { createQueueApp, QueueTestApp } from '../support/queue-app';
 import { sleep, waitUntil } from '../support/test-redis';
 
-/** `blocked_clients` from INFO clients. */
-function blockedClients(info: string): number {
-  return Number(/^blocked_clients:(\d+)/m.exec(info)?.[1] ?? 0);
+/** The ids of the clients CLIENT LIST names. */
+function clientIds(list: string): Set<string> {
+  return new Set([...list.matchAll(/^id=(\d+) /gm)].map((m) => m[1]));
+}
+
+/**
+ * How many clients CLIENT LIST shows blocked in a BLPOP that are not among `old` (clients of earlier tests on the
+ * same server, such as an idle worker's wait that is still running out, are not the worker under test).
+ */
+function newBlockedClients(list: string, old: Set<string>): number {
+  return list.split('\n').filter((line) => {
+    const id = /^id=(\d+) /.exec(line)?.[1];
+    return id !== undefined && !old.has(id) && / flags=\S*b/.test(line) && / cmd=blpop/.test(line);
+  }).length;
 }
 
 const ran: { queue: string; n: number; attempts: number; at: number }[] = [];
@@ -109,9 +120,10 @@ describe('the worker loop', () => {
     try {
       const looping: string[] = [];
       app.events.on(Looping, (e) => void looping.push(e.queue));
+      const old = clientIds((await app.redis.client('LIST')) as string);
       const run = app.worker.run({ connection: 'slow', once: true, sleep: 60 });
-      // The worker is inside its blocking wait when Redis counts a blocked client.
-      await waitUntil(async () => blockedClients(await app.redis.info('clients')) >= 1, 'the worker to block inside Redis', 20000);
+      // The worker is inside its blocking wait when Redis shows a new client blocked in BLPOP.
+      await waitUntil(async () => newBlockedClients((await app.redis.client('LIST')) as string, old) >= 1, 'the worker to block inside Redis', 20000);
       expect(looping).toEqual(['slow']);
       await app.bus.dispatch(RecordRun, { n: 1 }).onConnection('slow');
       expect(await run).toBe('once');

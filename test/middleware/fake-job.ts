@@ -3,9 +3,13 @@ import type { Batch } from '../../lib/batches/batch';
 import type { JobPayload } from '../../lib/payload/payload.interface';
 import type { JobContext } from '../../lib/worker/job-context.interface';
 import { JOB_RUNTIME, JobRuntime } from '../../lib/worker/job-runtime';
+import type { AtomicStore } from '../../lib/stores/atomic-store.interface';
+import { RedisAtomicStore } from '../../lib/stores/redis-atomic.store';
 
 export interface FakeJobOptions<T> {
-  redis: Redis;
+  /** The store the middleware uses: this one, else a Redis store on `redis`. */
+  store?: AtomicStore;
+  redis?: Redis;
   prefix: string;
   name?: string;
   id?: string;
@@ -19,7 +23,7 @@ let sequence = 0;
 
 /**
  * A JobContext-shaped object for running one middleware in isolation: it records release / fail / delete calls
- * and carries the queue runtime (Redis client and prefix) under JOB_RUNTIME, as a worker's context does.
+ * and carries the queue runtime (atomic store and prefix) under JOB_RUNTIME, as a worker's context does.
  */
 export class FakeJob<T = unknown> implements JobContext<T> {
   readonly id: string;
@@ -50,7 +54,10 @@ export class FakeJob<T = unknown> implements JobContext<T> {
     this.batchValue = options.batch ?? null;
     this.batchId = this.batchValue ? 'batch-1' : null;
     this.payload = { v: 1, attempts: this.attempts, uuid: this.id, job: this.name, data: this.data } as JobPayload;
-    this[JOB_RUNTIME] = { redis: options.redis, prefix: options.prefix };
+    const { redis } = options;
+    const store = options.store ?? (redis ? new RedisAtomicStore(() => redis, 'test Redis') : undefined);
+    if (!store) throw new Error('FakeJob needs a store or a Redis client.');
+    this[JOB_RUNTIME] = { store, prefix: options.prefix };
   }
 
   async batch(): Promise<Batch | null> {

@@ -58,11 +58,13 @@ describe('chaos: worker processes SIGKILLed at random while they work', () => {
     let killedWhileBusy = 0;
     // Kills are paced by the workers, not the clock alone: on a loaded machine a worker can take longer to boot than
     // KILL_EVERY_MS, and killing only booting workers would never catch a job in hand. So a victim is picked among
-    // the workers that run (most kills then catch jobs in hand), and chaos goes on until enough of those kills.
+    // the workers that have begun jobs (kills then catch jobs in hand), and chaos goes on until enough of those kills.
     const enough = () => Date.now() - started >= CHAOS_FOR_MS && killedWhileBusy >= MIN_BUSY_KILLS;
     while (!enough() && Date.now() - started < CHAOS_AT_MOST_MS && (await uniqueDone()) < JOBS) {
       await sleep(KILL_EVERY_MS / 2 + Math.random() * KILL_EVERY_MS);
-      const victims = [...live].filter((w) => /WORKER_READY/.test(w.output));
+      // Only a worker that has begun jobs is taking them: killing it catches jobs in hand (one still booting holds none).
+      const working = new Set((await fixtureRecords(t)).started.map((r) => r.pid));
+      const victims = [...live].filter((w) => /WORKER_READY/.test(w.output) && working.has(w.pid));
       const victim = victims[Math.floor(Math.random() * victims.length)];
       if (!victim) continue;
       killedWhileBusy++;
@@ -91,7 +93,7 @@ describe('chaos: worker processes SIGKILLed at random while they work', () => {
     const failed = await t.failed.all();
     const notify = await t.redis.llen(`${prefix}queues:{default}:notify`);
     process.stdout.write(
-      `chaos: ${JOBS} jobs, ${WORKERS} workers, ${kills} SIGKILLs (${killedWhileBusy} after the worker was running) in ${(chaosMs / 1000).toFixed(1)} s, ` +
+      `chaos: ${JOBS} jobs, ${WORKERS} workers, ${kills} SIGKILLs (${killedWhileBusy} of workers taking jobs) in ${(chaosMs / 1000).toFixed(1)} s, ` +
         `${all.length} worker processes in all; ${runs.length} runs begun, ${interrupted} cut short by a kill, ${retried} jobs run again; ` +
         `${done.length} completions, ${doubleRuns} double runs (completed twice); ${failed.length} failed; ` +
         `${notify} wake-up tokens left; total ${((Date.now() - started) / 1000).toFixed(1)} s\n`,

@@ -86,14 +86,22 @@ describe('supervise: worker processes die, pass their memory, restart, and stop 
       const p = await pidsOf('s');
       return p.length === 2 ? p : undefined;
     }, 60_000, () => master.stdout() + master.stderr());
-    // Workers read the restart stamp they started with; let both be running their loop first.
-    await new Promise((r) => setTimeout(r, 2000));
+    // A worker compares the restart stamp with the one it read when its loop began: so first hold each worker in
+    // a job (each of two gated jobs keeps one worker busy until the gate opens), proof that both loops are running.
+    await suite.app().bus.dispatch(SlowJob, { n: 31, gate: 'restart' });
+    await suite.app().bus.dispatch(SlowJob, { n: 32, gate: 'restart' });
+    const busy = (log: string[]) => before.every((pid) => log.some((l) => l.startsWith('slow-start:') && l.endsWith(`:${pid}`)));
+    await waitFor(async () => busy(await suite.log()), 60_000, async () => JSON.stringify(await suite.log()));
     expect((await suite.cli(['restart'])).code).toBe(0);
+    await suite.app().redis.set(`${suite.app().prefix}fixture:gate:restart`, '1');
     const after = await waitFor(async () => {
       const p = await pidsOf('s');
       return p.length === 2 && p.every((pid) => !before.includes(pid)) ? p : undefined;
-    }, 40_000, () => master.stdout());
+    }, 60_000, () => master.stdout());
     expect(after).toHaveLength(2);
+    // Each old worker finished the job in its hand before it stopped.
+    const log = await suite.log();
+    for (const pid of before) expect(log.filter((l) => l.startsWith('slow-done:') && l.endsWith(`:${pid}`))).toHaveLength(1);
     await suite.app().bus.dispatch(QuickJob, { n: 3 });
     await waitFor(async () => (await suite.log()).some((l) => after.some((pid) => l === `quick:3:${pid}`)), 30_000, async () => JSON.stringify(await suite.log()));
   });

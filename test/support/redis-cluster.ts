@@ -45,6 +45,15 @@ export interface OwnedRedisCluster {
   /** Starts a killed node again on its port and directory; it rejoins (as a replica if it was failed over). */
   revive(port: number): Promise<void>;
   /**
+   * Waits until a replica serves the slots of the killed master on `port` (Redis's own failover). Should Redis's
+   * election not have ended after `forceAfterMs` (it can stall on a starved machine), the state is printed and a live
+   * replica is told CLUSTER FAILOVER TAKEOVER: what these tests prove is how clients ride through a failover, not
+   * how fast Redis elects.
+   */
+  waitTakeover(port: number, forceAfterMs?: number): Promise<void>;
+  /** Each running node's role, cluster_state and replication link, and one node's CLUSTER NODES (for failure messages). */
+  describeState(): Promise<string>;
+  /**
    * Waits until every slot is served by a running master, every running node reports cluster_state:ok, and every
    * other running node is a replica in sync with its master.
    */
@@ -182,6 +191,49 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
       if (!node) throw new Error(`no cluster node on port ${port}`);
       node.process = await launch(port, node.dir);
     },
+    async waitTakeover(port, forceAfterMs = 45000) {
+      const servedByKilled = async () => {
+        try {
+          return (await slotMap()).some(([, , master]) => master === port);
+        } catch {
+          return true;
+        }
+      };
+      const started = Date.now();
+      let forced = false;
+      while (await servedByKilled()) {
+        if (!forced && Date.now() - started > forceAfterMs) {
+          forced = true;
+          const state = await cluster.describeState();
+          const killedId = state.match(new RegExp(`^(\\w+) 127\\.0\\.0\\.1:${port}@`, 'm'))?.[1];
+          const replicaPort = killedId ? Number(state.match(new RegExp(`127\\.0\\.0\\.1:(\\d+)@\\d+ (?:myself,)?slave ${killedId}`))?.[1]) : NaN;
+          console.warn(`Redis's failover of the killed master ${port} had not ended after ${forceAfterMs} ms; ` +
+            `telling replica ${replicaPort} to take over. State:\n${state}`);
+          if (replicaPort) await ask(replicaPort, (r) => r.call('CLUSTER', 'FAILOVER', 'TAKEOVER')).catch(() => undefined);
+        }
+        if (Date.now() - started > forceAfterMs + 60000) {
+          throw new Error(`No replica took over from the killed master ${port}. State:\n${await cluster.describeState()}`);
+        }
+        await sleep(50);
+      }
+    },
+    async describeState() {
+      const lines: string[] = [];
+      for (const node of running()) {
+        try {
+          const info = String(await ask(node.port, (r) => r.call('CLUSTER', 'INFO')));
+          const replication = await ask(node.port, (r) => r.info('replication'));
+          const pick = (text: string, key: string) => text.match(new RegExp(`${key}:(\\S+)`))?.[1] ?? '-';
+          lines.push(`${node.port}: role ${pick(replication, 'role')}, cluster_state ${pick(info, 'cluster_state')}, ` +
+            `master_link_status ${pick(replication, 'master_link_status')}, slots_ok ${pick(info, 'cluster_slots_ok')}`);
+        } catch (error) {
+          lines.push(`${node.port}: does not answer (${(error as Error).message})`);
+        }
+      }
+      const first = running()[0];
+      if (first) lines.push(String(await ask(first.port, (r) => r.call('CLUSTER', 'NODES')).catch((e: Error) => e.message)).trim());
+      return lines.join('\n');
+    },
     async waitHealthy(timeoutMs = 30000) {
       await waitUntil(
         async () => {
@@ -207,7 +259,9 @@ export async function startRedisCluster(options: StartClusterOptions = {}): Prom
         },
         'the Redis Cluster to report cluster_state:ok with every slot served',
         timeoutMs,
-      );
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}. State:\n${await cluster.describeState()}`);
+      });
     },
     async flushAll() {
       const map = await slotMap();

@@ -57,7 +57,7 @@ describe('BusFake', () => {
       await expect(bus.dispatch(NotAJob, { x: 1 })).rejects.toThrow(UnknownJobClassError);
       await expect(bus.dispatch(SendWelcomeEmail, { userId: 1, at: () => 1 } as never)).rejects.toThrow(InvalidJobDataError);
       await expect(bus.dispatch(SendWelcomeEmail, { userId: 1, at: () => 1 } as never)).rejects.toThrow('data.at');
-      expect(() => bus.dispatch(SendWelcomeEmail, { userId: 1 }).afterCommit()).toThrow('afterCommit() is not supported yet');
+      await expect(bus.dispatch(SendWelcomeEmail, { userId: 1 }).afterCommit()).resolves.toEqual(expect.any(String));
     });
 
     it('dispatchIf / dispatchUnless record only when the condition says so', async () => {

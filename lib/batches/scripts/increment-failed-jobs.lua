@@ -1,5 +1,6 @@
 -- A job of the batch failed for good: failed + 1, and its id joins failedJobIds once. Pending is unchanged.
--- KEYS[1] the batch hash; ARGV[1] the job id.
+-- Its process span (when traced) joins jobSpans (see job-spans.lua, prepended).
+-- KEYS[1] the batch hash; ARGV[1] the job id; ARGV[2] (optional) its span.
 -- Returns {pendingJobs, failedJobs} after the update, or nil when the batch does not exist.
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return nil
@@ -22,4 +23,5 @@ if not present then
   ids[#ids + 1] = ARGV[1]
   redis.call('HSET', KEYS[1], 'failedJobIds', cjson.encode(ids))
 end
+JS.keep(KEYS[1], ARGV, 2)
 return {pending, failed}

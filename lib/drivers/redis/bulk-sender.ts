@@ -2,12 +2,28 @@ import { join } from 'node:path';
 import { LuaScript } from '../../redis/lua-script';
 import type { RedisClient } from '../../redis/redis-connections';
 import type { QueueKeys } from './queue-keys';
+import { queueName } from '../../config/queue-names';
 import { sendScript } from './script-sender';
+import { JobRecordWriter, recordingScript } from './job-record-writer';
 
 const SCRIPTS = {
-  sendAll: new LuaScript(join(__dirname, 'scripts', 'send-all.lua')),
+  sendAll: recordingScript('send-all'),
   unsendAll: new LuaScript(join(__dirname, 'scripts', 'unsend-all.lua')),
 };
+
+const NO_RECORD = ['', '', '', '', ''] as const;
+
+/** Arguments past which a script is loaded (SCRIPT LOAD) before its first call, so a NOSCRIPT never sends them twice. */
+const LOAD_FIRST_ABOVE = 1000;
+
+/**
+ * Whether a job's payload can need a record while it waits (JobRecordWriter.mayRecordWhileWaiting: tags, or a
+ * re-queued job, written with `"attempts":0`): the payload is read for its record only then.
+ */
+function mayNeedRecord(payload: string): boolean {
+  return payload.includes('"tags":') || ZERO_ATTEMPTS.test(payload);
+}
+const ZERO_ATTEMPTS = /^\{"v":\d+,"attempts":0,/;
 
 const RELEASE_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
@@ -25,11 +41,16 @@ export interface OutgoingJob {
 
 /** The Redis driver's all-or-nothing sending of a dispatchMany call (send-all.lua, unsend-all.lua). */
 export class BulkSender {
+  /** Clients whose server has had send-all.lua loaded by this sender. */
+  private readonly loadedOn = new WeakSet<RedisClient>();
+
   constructor(
     /** The client dispatches write through (the server's DispatchWriter's, so a WAIT follows on the same connection). */
     private readonly clientOf: () => RedisClient,
     private readonly cluster: boolean,
     private readonly keys: (queue: string) => QueueKeys,
+    /** Writes the jobs' records in the same call; null when records are off. */
+    private readonly records: JobRecordWriter | null = null,
   ) {}
 
   /**
@@ -41,8 +62,26 @@ export class BulkSender {
     if (jobs.length === 0) return [];
     if (this.cluster) return this.sendAllOnCluster(jobs);
     const { keys, args } = this.sendArgs(jobs);
-    const flags = await sendScript<number[]>(this.clientOf(), SCRIPTS.sendAll, keys, args);
-    return flags.map((f) => f === 1);
+    const client = this.clientOf();
+    if (args.length > LOAD_FIRST_ABOVE) await this.loadOnce(client);
+    const held = await sendScript<number[]>(client, SCRIPTS.sendAll, keys, args);
+    const flags = new Array<boolean>(jobs.length).fill(true);
+    for (const position of held) flags[position - 1] = false;
+    return flags;
+  }
+
+  /**
+   * Loads send-all.lua on the client's server before the first large call, so that call is not refused with
+   * NOSCRIPT and sent a second time as EVAL. A failed load is left to that fallback.
+   */
+  private async loadOnce(client: RedisClient): Promise<void> {
+    if (this.loadedOn.has(client)) return;
+    try {
+      await client.script('LOAD', SCRIPTS.sendAll.source);
+      this.loadedOn.add(client);
+    } catch {
+      // EVALSHA falls back to EVAL.
+    }
   }
 
   /** Takes back jobs sendAll sent (`sent` its flags); resolves to how many could not be found (already taken). */
@@ -69,26 +108,55 @@ export class BulkSender {
     }
   }
 
-  /** KEYS and ARGV of send-all.lua / unsend-all.lua. */
-  private sendArgs(jobs: readonly OutgoingJob[], sent?: readonly boolean[], withLocks = true): { keys: string[]; args: (string | number)[] } {
-    const queueIndex = new Map<string, number>();
+  /**
+   * KEYS and ARGV of send-all.lua / unsend-all.lua: runs of jobs ready now with no lock and no record go as one
+   * segment ('p', queue, n, the payloads: one argument a job), any other job as 'j' and its 10 fields.
+   */
+  private sendArgs(jobs: readonly OutgoingJob[], sent?: readonly boolean[], withLocks = true): { keys: string[]; args: string[] } {
+    const queueIndex = new Map<string, string>();
     const keys: string[] = [];
     for (const job of jobs) {
       if (queueIndex.has(job.queue)) continue;
       const k = this.keys(job.queue);
       keys.push(k.ready, k.delayed, k.notify);
-      queueIndex.set(job.queue, queueIndex.size + 1);
+      queueIndex.set(job.queue, String(queueIndex.size + 1));
     }
-    const args: (string | number)[] = [queueIndex.size];
-    jobs.forEach((job, i) => {
-      let lock = 0;
+    const records = this.records;
+    const args: string[] = [String(queueIndex.size), records ? '1' : '0', ...(records ? records.trimArgs().map(String) : ['0', '0', '0', '0']), records ? records.connection : ''];
+    for (const queue of queueIndex.keys()) args.push(queueName(queue));
+    /** Where the count of the open 'p' segment is, and its queue; -1 when none is open. */
+    let countAt = -1;
+    let segmentQueue = '';
+    const close = () => {
+      if (countAt >= 0) args[countAt] = String(args.length - countAt - 1);
+      countAt = -1;
+    };
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i];
+      const record = records && mayNeedRecord(job.payload) ? records.jobArgs(job.payload) : null;
+      const plain = job.delay === undefined && !job.unique && (!sent || sent[i]) && (!record || !JobRecordWriter.mayRecordWhileWaiting(record));
+      if (plain) {
+        if (countAt < 0 || segmentQueue !== job.queue) {
+          close();
+          args.push('p', queueIndex.get(job.queue) as string, '');
+          countAt = args.length - 1;
+          segmentQueue = job.queue;
+        }
+        args.push(job.payload);
+        continue;
+      }
+      close();
+      let lock = '0';
       if (job.unique && withLocks) {
         keys.push(job.unique.key);
-        lock = keys.length;
+        lock = String(keys.length);
       }
-      const delay = sent && !sent[i] ? '-' : job.delay === undefined ? '' : job.delay;
-      args.push(queueIndex.get(job.queue) as number, delay, lock, job.unique?.seconds ? Math.ceil(job.unique.seconds) : 0, job.uuid, job.payload);
-    });
+      const delay = sent && !sent[i] ? '-' : job.delay === undefined ? '' : String(job.delay);
+      const [, name, tags, flags, pushedAt] = record ?? NO_RECORD;
+      const ttl = job.unique?.seconds ? String(Math.ceil(job.unique.seconds)) : '0';
+      args.push('j', queueIndex.get(job.queue) as string, delay, lock, ttl, job.uuid, job.payload, name, tags, flags, String(pushedAt));
+    }
+    close();
     return { keys, args };
   }
 

@@ -6,11 +6,16 @@ export interface QueueKeys {
   delayed: string;
   reserved: string;
   notify: string;
+  /**
+   * Wake-ups for idle workers that are not about a ready job: a delayed job became the earliest due (or may have
+   * no watcher left); at most one token. Blocking workers wait on it beside the notify list, sleeping ones alone.
+   */
+  wake: string;
 }
 
 /**
- * Keys for queue `name` under `prefix`: `queues:{N}`, `queues:{N}:delayed`, `queues:{N}:reserved` and
- * `queues:{N}:notify`, where N is queueName(name) (`default` and `{default}` are both N = `default`).
+ * Keys for queue `name` under `prefix`: `queues:{N}`, `queues:{N}:delayed`, `queues:{N}:reserved`,
+ * `queues:{N}:notify` and `queues:{N}:wake`, where N is queueName(name) (`default` and `{default}` are both N = `default`).
  *
  * - One layout on a single server and on a cluster: every queue is keyed under its own tag, so its four keys
  *   share one slot and a deployment can move to a cluster without moving keys.
@@ -22,11 +27,11 @@ export interface QueueKeys {
  */
 export function queueKeys(prefix: string, name: string, _cluster = false): QueueKeys {
   const ready = `${prefix}queues:{${queueName(name)}}`;
-  return { ready, delayed: `${ready}:delayed`, reserved: `${ready}:reserved`, notify: `${ready}:notify` };
+  return { ready, delayed: `${ready}:delayed`, reserved: `${ready}:reserved`, notify: `${ready}:notify`, wake: `${ready}:wake` };
 }
 
 /** A queue's keys of the old layout; `movable` when one script can move them (same server, no slots). */
-export interface LegacyQueueKeys extends Omit<QueueKeys, 'notify'> {
+export interface LegacyQueueKeys extends Omit<QueueKeys, 'notify' | 'wake'> {
   movable: boolean;
 }
 

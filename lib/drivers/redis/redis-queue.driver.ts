@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { PushOptions, QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
+import type { AckOutcome, PushOptions, QueueDriver, QueueSizes, ReservedJob } from '../queue-driver.interface';
+import type Redis from 'ioredis';
 import type { RedisClient, RedisConnections } from '../../redis/redis-connections';
 import { LuaScript } from '../../redis/lua-script';
 import type { DispatchWriter } from '../../redis/dispatch-writer';
@@ -7,19 +8,25 @@ import { queueKeys, QueueKeys } from './queue-keys';
 import { LegacyQueueDrain } from './legacy-drain';
 import { sendScript } from './script-sender';
 import { BulkSender, OutgoingJob } from './bulk-sender';
+import type { RecordSettings } from './job-record-keys';
+import { JobRecordWriter, recordingScript } from './job-record-writer';
 
 export type { OutgoingJob } from './bulk-sender';
 
 const script = (name: string) => new LuaScript(join(__dirname, 'scripts', `${name}.lua`));
 const SCRIPTS = {
-  push: script('push'),
-  later: script('later'),
-  reserve: script('reserve'),
-  release: script('release'),
+  push: recordingScript('push'),
+  later: recordingScript('later'),
+  reserve: recordingScript('reserve'),
+  release: recordingScript('release'),
+  ack: recordingScript('ack'),
   extend: script('extend'),
   size: script('size'),
   clear: script('clear'),
 };
+
+/** reserve.lua's records arguments when records are off. */
+const NO_RECORDS = ['0', 0, 0, 0, 0, ''];
 
 /** Most payloads one script call carries (Lua's unpack has a limit near 8000). */
 const PUSH_CHUNK = 1000;
@@ -45,6 +52,8 @@ export interface RedisQueueDriverOptions {
   prefix: string;
   retryAfter: number;
   blockFor: number | null;
+  /** Job records for the dashboard (`horizon.records`), written by the scripts; null or absent: none. */
+  records?: RecordSettings | null;
 }
 
 /**
@@ -62,9 +71,17 @@ export class RedisQueueDriver implements QueueDriver {
   private readonly keyCache = new Map<string, QueueKeys>();
   private readonly legacy: LegacyQueueDrain;
   private blocking: RedisClient | null = null;
+  /** The blocking client's CLIENT ID on its server (one server only), once known: its waits can be ended from here. */
+  private blockingId: number | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
   private pendingPops: Map<string, PendingPops> | null = null;
   private readonly bulk: BulkSender;
+  /** Writes job records inside the queue's own script calls; null when `horizon.records` is off. */
+  private readonly records: JobRecordWriter | null;
+  /** When each job in hand was reserved (ms, for its record's reservedAt); negated when the job had a record then. */
+  private readonly reservedAt = new WeakMap<ReservedJob, number>();
+  /** Per queue, when (ms, this process's clock) its earliest delayed job is due, as the last pop that found too few jobs saw it. */
+  private readonly dueAt = new Map<string, number>();
 
   constructor(
     private readonly connections: RedisConnections,
@@ -76,7 +93,8 @@ export class RedisQueueDriver implements QueueDriver {
     this.client = connections.get(options.server);
     this.cluster = connections.isCluster(options.server);
     this.legacy = new LegacyQueueDrain(this.client, options.prefix, this.cluster);
-    this.bulk = new BulkSender(() => this.writer.client, this.cluster, (queue) => this.keys(queue));
+    this.records = options.records ? new JobRecordWriter(options.records, options.prefix, options.connectionName) : null;
+    this.bulk = new BulkSender(() => this.writer.client, this.cluster, (queue) => this.keys(queue), this.records);
   }
 
   /** Pushes go through it: retried through a failover, confirmed by replicas when the server asks for it. Made on first push. */
@@ -121,9 +139,12 @@ export class RedisQueueDriver implements QueueDriver {
     for (const group of pending.values()) {
       const k = this.keys(group.queue);
       const calls: Promise<unknown>[] = [];
+      const registering = this.registerRecords(group.queue);
       for (let i = 0; i < group.payloads.length; i += PUSH_CHUNK) {
         const chunk = group.payloads.length <= PUSH_CHUNK ? group.payloads : group.payloads.slice(i, i + PUSH_CHUNK);
-        calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk), group.replicas));
+        const args = this.pushArgs(group.queue, chunk);
+        const call = () => this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], args), group.replicas);
+        calls.push(registering ? registering.then(call) : call());
       }
       const done = calls.length === 1 ? calls[0] : Promise.all(calls);
       done.then(
@@ -139,12 +160,30 @@ export class RedisQueueDriver implements QueueDriver {
 
   async pushMany(queue: string, payloads: string[]): Promise<void> {
     const k = this.keys(queue);
+    await this.registerRecords(queue);
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < payloads.length; i += PUSH_CHUNK) {
-      const chunk = payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK);
-      calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], chunk)));
+      const args = this.pushArgs(queue, payloads.length <= PUSH_CHUNK ? payloads : payloads.slice(i, i + PUSH_CHUNK));
+      calls.push(this.writer.write(k.ready, (client) => sendScript(client, SCRIPTS.push, [k.ready, k.notify], args)));
     }
     await Promise.all(calls);
+  }
+
+  /** push.lua's ARGV: '0' and the payloads, or '1', the records config, the payloads and the jobs that may need a record. */
+  private pushArgs(queue: string, payloads: readonly string[]): string[] | (string | number)[] {
+    const records = this.records;
+    if (!records) return ['0', ...payloads];
+    const args: (string | number)[] = ['1', ...records.configArgs(queue), payloads.length, ...payloads];
+    payloads.forEach((payload, i) => {
+      const job = records.jobArgs(payload);
+      if (JobRecordWriter.mayRecordWhileWaiting(job)) args.push(i + 1, ...job);
+    });
+    return args;
+  }
+
+  /** Registers the queue as one with records (once per process; see JobRecordWriter.register). Never rejects. */
+  private registerRecords(queue: string): Promise<void> | null {
+    return this.records ? this.records.register(this.writer.client, queue) : null;
   }
 
   /**
@@ -152,8 +191,12 @@ export class RedisQueueDriver implements QueueDriver {
    * past: the job is available at once, and such jobs come out oldest due time first (Laravel's delayed set order).
    */
   async later(queue: string, payload: string, delaySeconds: number, options?: PushOptions): Promise<void> {
-    const delayed = this.keys(queue).delayed;
-    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed], [delaySeconds, payload]), options?.replicas);
+    const { delayed, wake } = this.keys(queue);
+    const records = this.records;
+    await this.registerRecords(queue);
+    const job = records?.jobArgs(payload);
+    const args = records && job && JobRecordWriter.mayRecordWhileWaiting(job) ? [delaySeconds, payload, '1', ...records.configArgs(queue), ...job] : [delaySeconds, payload, '0'];
+    await this.writer.write(delayed, (client) => SCRIPTS.later.run(client, [delayed, wake], args), options?.replicas);
   }
 
   /**
@@ -165,6 +208,7 @@ export class RedisQueueDriver implements QueueDriver {
   async sendAll(jobs: readonly OutgoingJob[], replicas?: number): Promise<boolean[]> {
     if (jobs.length === 0) return [];
     const readyKeys = [...new Set(jobs.map((job) => this.keys(job.queue).ready))];
+    if (this.records) await Promise.all([...new Set(jobs.map((job) => job.queue))].map((queue) => this.registerRecords(queue)));
     const flags = await this.writer.write(readyKeys[0], () => this.bulk.sendAll(jobs), 0);
     await this.writer.confirmAll(readyKeys, replicas);
     return flags;
@@ -243,36 +287,136 @@ export class RedisQueueDriver implements QueueDriver {
     const keys: string[] = [];
     for (const queue of queues) {
       const k = this.keys(queue);
-      keys.push(k.ready, k.delayed, k.reserved, k.notify);
+      keys.push(k.ready, k.delayed, k.reserved, k.notify, k.wake);
     }
-    const args: (string | number)[] = [this.retryAfter, count, queues.length];
+    const records = this.records;
+    const args: (string | number)[] = [this.retryAfter, count, queues.length, ...(records ? [records.reserveFlag(acks.length), ...records.trimArgs(), records.connection] : NO_RECORDS)];
     for (const ack of acks) {
       keys.push(this.keys(ack.queue).reserved);
       args.push(ack.raw);
+      if (records) args.push(this.finishInfo(records, ack));
     }
     const flat = await sendScript<(number | string)[]>(this.client, SCRIPTS.reserve, keys, args);
     const jobs: ReservedJob[] = [];
-    for (let i = 0; i < flat.length; i += 2) {
-      jobs.push({ queue: queues[(flat[i] as number) - 1], raw: flat[i + 1] as string });
+    const at = Date.now();
+    let i = 0;
+    for (; i < flat.length && flat[i] !== 0; i += 2) {
+      // A negative queue index: the job has a record of its own (reserve.lua).
+      const index = flat[i] as number;
+      const job = { queue: queues[Math.abs(index) - 1], raw: flat[i + 1] as string };
+      if (records) this.reservedAt.set(job, index < 0 ? -at : at);
+      jobs.push(job);
+    }
+    if (jobs.length < count) {
+      // The script looked at every queue and named those with a delayed job: what the idle wait may last.
+      for (const queue of queues) this.dueAt.delete(queue);
+      // After the 0, 0 that ends the jobs: queue index, ms until its earliest delayed job is due.
+      for (i += 2; i < flat.length; i += 2) this.dueAt.set(queues[(flat[i] as number) - 1], at + (flat[i + 1] as number));
     }
     return jobs;
   }
 
-  async waitForJobs(queues: readonly string[], seconds: number): Promise<void> {
-    if (queues.length === 0) return;
-    if (!this.blocking) this.blocking = this.connections.dedicatedClient(this.options.server);
-    const notify = (this.cluster ? queues.slice(0, 1) : queues).map((q) => this.keys(q).notify);
-    // BLPOP takes one token; the reserve script takes the token of each job it pops.
-    await this.blocking.blpop(...notify, seconds);
+  /** The record info the ack of `job` passes (JobRecordWriter.finishInfo). */
+  private finishInfo(records: JobRecordWriter, job: ReservedJob, failedName?: string): string {
+    const at = this.reservedAt.get(job);
+    return records.finishInfo(job.queue, job.raw, at === undefined ? undefined : Math.abs(at), at !== undefined && at < 0, failedName);
   }
 
-  async ack(job: ReservedJob): Promise<void> {
-    await this.client.zrem(this.keys(job.queue).reserved, job.raw);
+
+  /**
+   * When (ms, this process's clock) the earliest delayed job of the queues is due, as the last pop over them that
+   * found fewer jobs than asked saw it; null when none was delayed then.
+   */
+  nextDueAt(queues: readonly string[]): number | null {
+    let earliest: number | null = null;
+    for (const queue of queues) {
+      const at = this.dueAt.get(queue);
+      if (at !== undefined && (earliest === null || at < earliest)) earliest = at;
+    }
+    return earliest;
+  }
+
+  /**
+   * Blocks until a push to one of the queues (a token on its notify list), a wake-up about a delayed job (its wake
+   * list) or `seconds` (fractions allowed; nothing at all for 0 or less). On a cluster one BLPOP covers one slot:
+   * the first queue's.
+   */
+  async waitForJobs(queues: readonly string[], seconds: number): Promise<void> {
+    const served = this.cluster ? queues.slice(0, 1) : queues;
+    // BLPOP takes one token; the reserve script takes the token of each job it pops.
+    await this.block([...served.map((q) => this.keys(q).notify), ...served.map((q) => this.keys(q).wake)], seconds);
+  }
+
+  /**
+   * A sleeping worker's sleep (a connection that does not block on pushes): `seconds`, cut short only by a wake-up
+   * about a delayed job of the queues (their wake lists), never by a push.
+   */
+  async waitForDue(queues: readonly string[], seconds: number): Promise<void> {
+    await this.block((this.cluster ? queues.slice(0, 1) : queues).map((q) => this.keys(q).wake), seconds);
+  }
+
+  /**
+   * One BLPOP on the dedicated client. Redis ends a blocked client's timeout only on its next cron tick (up to
+   * 1000 / hz ms late, 100 ms by default), so on one server the wait is also ended from here at its time, with
+   * CLIENT UNBLOCK on the shared client: a delayed job starts at its due time, not a tick later.
+   */
+  private async block(keys: string[], seconds: number): Promise<void> {
+    // BLPOP's timeout has millisecond precision; 0 would block for ever.
+    const timeout = Math.floor(seconds * 1000) / 1000;
+    if (keys.length === 0 || !(timeout > 0)) return;
+    const blocking = this.blocking ?? this.openBlocking();
+    const waiting = blocking.blpop(...keys, timeout);
+    const id = this.blockingId;
+    if (id === null) {
+      await waiting;
+      return;
+    }
+    const timer = setTimeout(() => void this.client.client('UNBLOCK', id, 'TIMEOUT').catch(() => undefined), timeout * 1000);
+    try {
+      await waiting;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private openBlocking(): RedisClient {
+    const client = this.connections.dedicatedClient(this.options.server);
+    this.blocking = client;
+    if (!this.cluster) {
+      // A reconnected client has a new id; until it is known, waits end by Redis's own timeout.
+      client.on('ready', () => {
+        this.blockingId = null;
+        (client as Redis).client('ID').then(
+          (id) => {
+            if (this.blocking === client) this.blockingId = Number(id);
+          },
+          () => undefined,
+        );
+      });
+    }
+    return client;
+  }
+
+  /** Removes the reservation; with records on, in the same call the job's record is completed or failed. */
+  async ack(job: ReservedJob, outcome?: AckOutcome): Promise<void> {
+    const reserved = this.keys(job.queue).reserved;
+    const records = this.records;
+    if (!records) {
+      await this.client.zrem(reserved, job.raw);
+      return;
+    }
+    const failed = outcome?.failed;
+    const args = [
+      job.raw, failed ? 'failed' : 'completed', ...records.configArgs(job.queue),
+      this.finishInfo(records, job, failed ? failed.name || 'unknown' : undefined), failed ? records.tagsOf(job.raw) : '', failed?.exception ?? '',
+    ];
+    await sendScript(this.client, SCRIPTS.ack, [reserved], args);
   }
 
   async release(job: ReservedJob, delaySeconds: number): Promise<boolean> {
     const k = this.keys(job.queue);
-    const moved = await SCRIPTS.release.run<number>(this.client, [k.reserved, k.delayed, k.ready, k.notify], [job.raw, delaySeconds]);
+    const args = [job.raw, delaySeconds, this.records && (this.reservedAt.get(job) ?? 0) < 0 ? '1' : '0'];
+    const moved = await SCRIPTS.release.run<number>(this.client, [k.reserved, k.delayed, k.ready, k.notify, k.wake], args);
     return moved === 1;
   }
 
@@ -309,12 +453,13 @@ export class RedisQueueDriver implements QueueDriver {
   async clear(queue: string): Promise<number> {
     await this.legacy.before([queue], true);
     const k = this.keys(queue);
-    return SCRIPTS.clear.run<number>(this.client, [k.ready, k.delayed, k.reserved, k.notify], []);
+    return SCRIPTS.clear.run<number>(this.client, [k.ready, k.delayed, k.reserved, k.notify, k.wake], []);
   }
 
   async close(): Promise<void> {
     const blocking = this.blocking;
     this.blocking = null;
+    this.blockingId = null;
     if (blocking) await this.connections.release(blocking);
   }
 }

@@ -1,6 +1,8 @@
 /** Where the sample runs: its Redis, its files, and the values config/app.php and config/services.php hold in Laravel. */
 export interface SampleSettings {
-  /** Redis the queue (and the cache) use. */
+  /** Where the queue (and the cache) live: Redis, or the sample's SQLite files alone. */
+  queueDriver: 'redis' | 'database';
+  /** Redis the queue (and the cache) use; unused on 'database'. */
   redisUrl: string;
   /** Prefix of every Redis key the sample writes, so it never touches anyone else's keys. */
   redisPrefix: string;

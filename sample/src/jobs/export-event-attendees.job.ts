@@ -9,6 +9,7 @@ import { ExportFailedNotification, ExportReadyNotification } from '../notificati
 import { Notifier } from '../notifications/notifier';
 import { Storage } from '../filesystem/storage';
 import { UserRepository } from '../users/user.repository';
+import { LONG_CONNECTION } from '../config/connections';
 
 export interface ExportEventAttendeesData {
   eventId: number;
@@ -26,7 +27,7 @@ export const EXPORT_LINK_DAYS = 7;
  * file. A format with no exporter fails with "Unsupported format: <format>" and the requester is told.
  */
 @Job()
-@OnQueue('exports', 'redis-long')
+@OnQueue('exports', LONG_CONNECTION)
 export class ExportEventAttendees {
   constructor(
     private readonly events: EventRepository,

@@ -5,6 +5,7 @@ import { EventRepository } from '../events/event.repository';
 import { EventArchivedError, EventService } from '../events/event.service';
 import { JobFailedNotification } from '../notifications/notifications';
 import { Notifier } from '../notifications/notifier';
+import { LONG_CONNECTION } from '../config/connections';
 
 export interface ProcessEventDataData {
   eventId: number;
@@ -27,7 +28,7 @@ export interface ProcessEventDataData {
   unique: { id: (data) => String(data.eventId) },
   retryUntil: () => Date.now() + 2 * 3600_000,
 })
-@OnQueue('processing', 'redis-long')
+@OnQueue('processing', LONG_CONNECTION)
 @Middleware((data: ProcessEventDataData) => [new WithoutOverlapping(data.eventId), new RateLimited('event-processing')])
 export class ProcessEventData {
   constructor(

@@ -1,4 +1,6 @@
 import { DEMO } from '../database/demo-data';
+import { LONG_CONNECTION, SAMPLE_QUEUE_DRIVER } from '../config/connections';
+import { WORKER_QUEUES } from '../config/queue.config';
 import { CSV_COLUMNS } from '../exports/csv-exporter';
 import { WEBHOOK_BACKOFF } from '../jobs/process-webhook.job';
 import { ADDED_RECORD } from './scenario';
@@ -13,7 +15,7 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
   const logs = (message: string) => d.logs.filter((e) => e.message === message);
 
   const rounds = d.facts.work.map((w) => `${w.rounds} round${w.rounds === 1 ? '' : 's'} in ${w.seconds.toFixed(1)} s`);
-  line(`Workers: redis (critical,high,emails,transactional-emails,webhooks,{default},imports) and redis-long (processing,exports),`);
+  line(`Workers: ${Object.entries(WORKER_QUEUES).map(([connection, queues]) => `${connection} (${queues})`).join(' and ')},`);
   line(`         --stop-when-empty, again whenever a released job fell due within 5 s: ${rounds.join('; then, after the retry, ')}.`);
 
   section('Basic job: SendWelcomeEmail (queue "emails")');
@@ -33,14 +35,14 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
       (katherine ? `mail "${katherine.subject}" sent to katherine@meet2be.test` : 'no mail yet'),
   );
 
-  section('Email job: SendTransactionalEmail (queue "transactional-emails", 10 per user per hour in Redis)');
+  section('Email job: SendTransactionalEmail (queue "transactional-emails", 10 per user per hour in the cache)');
   const transactional = d.mails.filter((m) => m.to[0]?.address === 'grace@meet2be.test');
   const rateLimited = d.waiting.filter((w) => w.job === 'SendTransactionalEmail');
   line(`${d.facts.transactional.ids.length} dispatched for user ${d.facts.transactional.userId}: ${transactional.length} sent (${d.emailLogs} email_logs rows),`);
   for (const w of rateLimited) line(`  ${ordinal(d.facts.transactional.ids.indexOf(w.id) + 1)} released by the rate limit: back on the queue in ${w.availableIn.toFixed(0)} s (release(60))`);
   if (transactional[0]) line(`first one: ${JSON.stringify({ to: transactional[0].to, subject: transactional[0].subject, text: transactional[0].text })}`);
 
-  section('Advanced job: ProcessEventData (redis-long, queue "processing")');
+  section(`Advanced job: ProcessEventData (${LONG_CONNECTION}, queue "processing")`);
   const [laracon, archived] = d.events;
   line(`event #${laracon.id} "${laracon.name}": processed=${laracon.processed}; report: ${laracon.report ?? '(none)'}`);
   line(`dispatched again for event #${laracon.id} while the first was queued: ${d.facts.eventData.duplicate === null ? 'null (unique lock held, nothing sent)' : `sent as ${d.facts.eventData.duplicate}!`}`);
@@ -89,7 +91,7 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
     line(`NotifyWarehouse (RateLimited('api-calls', 30, 60)) posted ${request.body} to the warehouse API: ${request.status}`);
   }
 
-  section('Export job: ExportEventAttendees (redis-long, queue "exports")');
+  section(`Export job: ExportEventAttendees (${LONG_CONNECTION}, queue "exports")`);
   if (d.link) {
     line(`csv: mailed link, valid for ${d.link.validForDays.toFixed(1)} days:`);
     line(`  ${d.link.url}`);
@@ -109,7 +111,7 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
   line(`same url + payload dispatched again: ${d.facts.webhooks.duplicate === null ? 'null (unique lock held)' : 'sent!'}`);
   const released = d.waiting.find((w) => w.id === d.facts.webhooks.serverError);
   line(
-    `5xx: ${released ? `released after attempt ${released.attempts} for ${WEBHOOK_BACKOFF[released.attempts - 1]} s (backoff ${WEBHOOK_BACKOFF.join(', ')}); back on the queue in ${released.availableIn.toFixed(0)} s` : 'not waiting in Redis'}`,
+    `5xx: ${released ? `released after attempt ${released.attempts} for ${WEBHOOK_BACKOFF[released.attempts - 1]} s (backoff ${WEBHOOK_BACKOFF.join(', ')}); back on the queue in ${released.availableIn.toFixed(0)} s` : 'not waiting in the queue'}`,
   );
   const clientError = failedFor(d.facts.webhooks.clientError);
   line(`4xx: ${clientError ? `failed for good: ${clientError.exception}` : 'no failed record'}`);
@@ -127,7 +129,7 @@ export function formatSummary(d: SummaryData, header: string[]): string[] {
   section(`Mail sent: ${d.mails.length}`);
   for (const m of d.mails) line(`${m.to.map((t) => t.address).join(', ').padEnd(26)} ${m.subject}`);
 
-  section('Still waiting in Redis (released with a delay this run does not wait for)');
+  section(`Still waiting ${SAMPLE_QUEUE_DRIVER === 'database' ? 'in the jobs table' : 'in Redis'} (released with a delay this run does not wait for)`);
   if (d.waiting.length === 0) line('nothing');
   for (const w of d.waiting) line(`${w.job} on "${w.queue}", attempt ${w.attempts} done, due in ${w.availableIn.toFixed(0)} s`);
   return out;

@@ -40,6 +40,7 @@ export interface SampleTestApp {
 export async function startSampleApp(): Promise<SampleTestApp> {
   const settings: SampleSettings = {
     ...SAMPLE_DEFAULTS,
+    queueDriver: 'redis',
     redisUrl: testRedisUrl(),
     redisPrefix: uniquePrefix('sample'),
     storageDir: mkdtempSync(join(tmpdir(), 'meet2be-sample-')),

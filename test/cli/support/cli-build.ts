@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,7 +16,7 @@ function files(dir: string): string[] {
   });
 }
 
-/** Builds of older sources, left more than an hour ago (a build in use by a running suite is younger). */
+/** Builds last used more than an hour ago (every buildCli() that reuses a build marks it used: see below). */
 function removeStaleBuilds(keep: string): void {
   const hourAgo = Date.now() - 3600_000;
   for (const name of readdirSync(tmpdir())) {
@@ -44,7 +44,17 @@ export function buildCli(): string {
   }
   const target = join(tmpdir(), `nestjs-queue-cli-build-${hash.digest('hex').slice(0, 16)}`);
   const dist = join(target, 'dist');
-  if (existsSync(join(target, '.complete'))) return dist;
+  if (existsSync(join(target, '.complete'))) {
+    // Marked as used now: another suite's removeStaleBuilds goes by this time, so a build made long ago for the same
+    // sources and still in use by this run is never taken away under it.
+    const now = new Date();
+    try {
+      utimesSync(target, now, now);
+    } catch {
+      // Removed just now by a stale-build sweep: build it again below.
+    }
+    if (existsSync(join(target, '.complete'))) return dist;
+  }
 
   const work = mkdtempSync(join(tmpdir(), 'nestjs-queue-cli-building-'));
   try {

@@ -75,7 +75,7 @@ export function startCli(args: string[], env: CliEnv, script = join(env.dist, 'c
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
-    waitForOutput(pattern, timeoutMs = 15000) {
+    waitForOutput(pattern, timeoutMs = 60000) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
           if (pattern.test(stdout)) {

@@ -99,6 +99,7 @@ function compilerOptions(root: string, dir: string): ts.CompilerOptions {
     paths: {
       'nestjs-queue': [join(root, 'lib/index.ts')],
       'nestjs-queue/testing': [join(root, 'lib/testing/index.ts')],
+      'nestjs-queue/dashboard': [join(root, 'lib/dashboard/index.ts')],
       '*': [join(root, 'node_modules/*')],
     },
     typeRoots: [join(root, 'node_modules/@types')],

@@ -19,17 +19,21 @@ export class CommandWatch {
   private constructor(private readonly monitor: Redis) {}
 
   static async start(url: string, prefix: string): Promise<CommandWatch> {
-    const client = new Redis(url, { maxRetriesPerRequest: 1 });
-    const monitor = await client.monitor();
-    client.disconnect();
-    const watch = new CommandWatch(monitor);
+    // The monitor connection is made here (not with client.monitor(), which attaches no listener until it resolves):
     // ioredis can take the first MONITOR lines, when they arrive in the same read as MONITOR's +OK (a busy server:
-    // other test files running beside this one), for replies to a command and emit "Command queue state error".
-    // Those lines come before the test acts, so they are not lost to it; without a listener the error would throw.
+    // other test files running beside this one), for replies to a command and emit "Command queue state error" at
+    // once. Those lines come before the test acts, so they are not lost to it; the listener must be there first, or
+    // the error is thrown out of the socket's data handler.
+    const monitor = new Redis(url, { monitor: true, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const watch = new CommandWatch(monitor);
     monitor.on('error', (error: Error) => watch.errors.push(error.message));
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (!args.some((arg) => arg.includes(prefix))) return;
       watch.seen.push({ name: String(args[0]).toLowerCase(), args: args.slice(1) });
+    });
+    await new Promise<void>((resolve, reject) => {
+      monitor.once('monitoring', () => resolve());
+      monitor.connect().catch(reject);
     });
     return watch;
   }

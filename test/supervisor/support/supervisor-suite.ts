@@ -18,7 +18,8 @@ export class QuickJob {
 }
 @Job({ timeout: 60 })
 export class SlowJob {
-  async handle(_data: { n: number; ms: number }): Promise<void> {
+  /** `ms` milliseconds; with `gate`, until the key `<prefix>fixture:gate:<gate>` exists. */
+  async handle(_data: { n: number; ms?: number; gate?: string }): Promise<void> {
     throw new Error('runs in a worker process');
   }
 }
