@@ -39,10 +39,12 @@ const frames = new AsyncLocalStorage<Frame>();
  * `wrapWithNestedTransaction`, the adapter's public TransactionalAdapterOptions) are wrapped: the promise they
  * return settles after the commit or the rollback, and that is when held jobs are sent or dropped. A failed send
  * after the commit rejects the transaction's own promise with an AfterCommitDispatchError (the data is committed).
- * The library is an optional peer, loaded on first use; without it nothing here does anything.
+ * The library is an optional peer, used when the app has loaded it; without it nothing here does anything.
  */
 export class ClsTransactionBridge {
   private module: TransactionalModuleLike | null | undefined;
+  /** Where @nestjs-cls/transactional resolves from here; null when it is not installed. */
+  private path: string | null | undefined;
   private readonly unwatchable = new Map<HostLike, string>();
 
   /** Wraps every TransactionHost registered so far (called at module init, and again before each ambient look-up). */
@@ -80,16 +82,26 @@ export class ClsTransactionBridge {
     }
   }
 
+  /**
+   * The @nestjs-cls/transactional the app has loaded, or null. It is never loaded from here: an app that uses it
+   * has imported it before its providers (its TransactionHosts) are made, and loading it otherwise would only turn
+   * on nestjs-cls's async context tracking (promise hooks, paid on every await in the process) for nothing.
+   */
   private load(): TransactionalModuleLike | null {
-    if (this.module !== undefined) return this.module;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const mod = require('@nestjs-cls/transactional') as Partial<TransactionalModuleLike>;
-      this.module = mod.TransactionHost ? (mod as TransactionalModuleLike) : null;
-    } catch (error) {
-      if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
-      this.module = null;
+    if (this.module) return this.module;
+    if (this.path === undefined) {
+      try {
+        this.path = require.resolve(SOURCE);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+        this.path = null;
+      }
     }
+    if (this.path === null) return (this.module = null);
+    const loaded = require.cache[this.path] as { loaded?: boolean; exports?: Partial<TransactionalModuleLike> } | undefined;
+    // Not loaded (yet): no transaction of it can be open. Looked up again next time (one property read).
+    if (!loaded?.loaded || !loaded.exports) return null;
+    this.module = loaded.exports.TransactionHost ? (loaded.exports as TransactionalModuleLike) : null;
     return this.module;
   }
 
