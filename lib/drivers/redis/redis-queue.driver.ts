@@ -41,6 +41,25 @@ interface PendingPushes {
 }
 
 /** Pops (with their acks) over the same queues waiting for the end of the current tick. */
+/**
+ * A tick's pops over the same queues, when no call of theirs is in flight and there are at least this many, go as
+ * two calls.
+ */
+const SPLIT_AT = 8;
+
+/**
+ * A job this driver reserved: with records on, when it was reserved (ms; negated when the job had a record of its
+ * own then), kept on the job itself (a field every reservation has, so one object shape; 0 with records off).
+ */
+interface RecordedReservation extends ReservedJob {
+  readonly reservedAt: number;
+}
+
+function reservedAtOf(job: ReservedJob): number | undefined {
+  const at = (job as Partial<RecordedReservation>).reservedAt;
+  return at === undefined || at === 0 ? undefined : at;
+}
+
 interface PendingPops {
   queues: readonly string[];
   requests: { count: number; ack?: ReservedJob; resolve: (jobs: ReservedJob[]) => void; reject: (error: unknown) => void }[];
@@ -75,11 +94,11 @@ export class RedisQueueDriver implements QueueDriver {
   private blockingId: number | null = null;
   private pendingPushes: Map<string, PendingPushes> | null = null;
   private pendingPops: Map<string, PendingPops> | null = null;
+  /** Reserve calls in flight per group of queues (flushPops). */
+  private readonly popsInFlight = new Map<string, number>();
   private readonly bulk: BulkSender;
   /** Writes job records inside the queue's own script calls; null when `horizon.records` is off. */
   private readonly records: JobRecordWriter | null;
-  /** When each job in hand was reserved (ms, for its record's reservedAt); negated when the job had a record then. */
-  private readonly reservedAt = new WeakMap<ReservedJob, number>();
   /** Per queue, when (ms, this process's clock) its earliest delayed job is due, as the last pop that found too few jobs saw it. */
   private readonly dueAt = new Map<string, number>();
 
@@ -248,27 +267,45 @@ export class RedisQueueDriver implements QueueDriver {
     const pending = this.pendingPops;
     this.pendingPops = null;
     if (!pending) return;
-    for (const { queues, requests } of pending.values()) {
-      let count = 0;
-      const acks: ReservedJob[] = [];
-      for (const r of requests) {
-        count += r.count;
-        if (r.ack) acks.push(r.ack);
+    for (const [key, group] of pending) {
+      const requests = group.requests;
+      if (requests.length >= SPLIT_AT && !this.popsInFlight.get(key)) {
+        // No call of this group in flight: half now, half a moment later, so that Redis reserves the second half
+        // while this process runs the first (two cohorts then take turns, see SPLIT_AT).
+        const half = requests.length >> 1;
+        this.sendPops(key, group.queues, requests.slice(0, half));
+        const rest = requests.slice(half);
+        setImmediate(() => this.sendPops(key, group.queues, rest));
+      } else {
+        this.sendPops(key, group.queues, requests);
       }
-      this.reserve(queues, count, acks).then(
-        (jobs) => {
-          let next = 0;
-          for (const r of requests) {
-            const take = Math.min(r.count, jobs.length - next);
-            r.resolve(take <= 0 ? [] : take === 1 ? [jobs[next]] : jobs.slice(next, next + take));
-            next += Math.max(take, 0);
-          }
-        },
-        (error: unknown) => {
-          for (const r of requests) r.reject(error);
-        },
-      );
     }
+  }
+
+  private sendPops(key: string, queues: readonly string[], requests: PendingPops['requests']): void {
+    let count = 0;
+    const acks: ReservedJob[] = [];
+    for (const r of requests) {
+      count += r.count;
+      if (r.ack) acks.push(r.ack);
+    }
+    const inFlight = this.popsInFlight;
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    this.reserve(queues, count, acks).then(
+      (jobs) => {
+        inFlight.set(key, (inFlight.get(key) as number) - 1);
+        let next = 0;
+        for (const r of requests) {
+          const take = Math.min(r.count, jobs.length - next);
+          r.resolve(take <= 0 ? [] : take === 1 ? [jobs[next]] : jobs.slice(next, next + take));
+          next += Math.max(take, 0);
+        }
+      },
+      (error: unknown) => {
+        inFlight.set(key, (inFlight.get(key) as number) - 1);
+        for (const r of requests) r.reject(error);
+      },
+    );
   }
 
   /** A cluster cannot run one script over keys of several slots: one queue at a time, each with its own ack. */
@@ -303,8 +340,7 @@ export class RedisQueueDriver implements QueueDriver {
     for (; i < flat.length && flat[i] !== 0; i += 2) {
       // A negative queue index: the job has a record of its own (reserve.lua).
       const index = flat[i] as number;
-      const job = { queue: queues[Math.abs(index) - 1], raw: flat[i + 1] as string };
-      if (records) this.reservedAt.set(job, index < 0 ? -at : at);
+      const job: RecordedReservation = { queue: queues[Math.abs(index) - 1], raw: flat[i + 1] as string, reservedAt: records ? (index < 0 ? -at : at) : 0 };
       jobs.push(job);
     }
     if (jobs.length < count) {
@@ -318,7 +354,7 @@ export class RedisQueueDriver implements QueueDriver {
 
   /** The record info the ack of `job` passes (JobRecordWriter.finishInfo). */
   private finishInfo(records: JobRecordWriter, job: ReservedJob, failedName?: string): string {
-    const at = this.reservedAt.get(job);
+    const at = reservedAtOf(job);
     return records.finishInfo(job.queue, job.raw, at === undefined ? undefined : Math.abs(at), at !== undefined && at < 0, failedName);
   }
 
@@ -415,7 +451,7 @@ export class RedisQueueDriver implements QueueDriver {
 
   async release(job: ReservedJob, delaySeconds: number): Promise<boolean> {
     const k = this.keys(job.queue);
-    const args = [job.raw, delaySeconds, this.records && (this.reservedAt.get(job) ?? 0) < 0 ? '1' : '0'];
+    const args = [job.raw, delaySeconds, this.records && (reservedAtOf(job) ?? 0) < 0 ? '1' : '0'];
     const moved = await SCRIPTS.release.run<number>(this.client, [k.reserved, k.delayed, k.ready, k.notify, k.wake], args);
     return moved === 1;
   }
