@@ -1,9 +1,9 @@
-import { dirname } from 'node:path';
 import { Logger } from '@nestjs/common';
 import type { Knex } from 'knex';
 import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
+import { loadKnex } from '../database/knex-loader';
 import type { DatabaseOptions } from '../config/queue-options.interface';
-import { FailedJobStoreUnavailableError, InvalidFailedJobTimeError, MissingPeerDependencyError } from '../errors';
+import { FailedJobStoreUnavailableError, InvalidFailedJobTimeError } from '../errors';
 import type { FailedJobRecord, FailedJobStore } from './failed-job-store.interface';
 
 /** How the store writes and reads `failed_at` differs per database family; everything else is plain knex. */
@@ -72,13 +72,12 @@ export class DatabaseFailedJobStore implements FailedJobStore {
   ) {
     const client = typeof knexConfig.client === 'string' ? knexConfig.client : '';
     const known = CLIENTS[client];
-    const knexModule = loadKnex(known?.driver);
-    if (known) ensureDriverInstalled(known.driver);
+    const knex = loadKnex(known?.driver, FEATURE);
     this.dialect = known?.dialect ?? 'other';
     ensureSqliteDirectory(knexConfig);
     this.description = describeDatabase(knexConfig);
     const config = withQuietReconnects(withAcquireTimeout(knexConfig), this.logger);
-    this.db = knexModule.knex(this.dialect === 'mysql' ? withUtcSessions(config) : (config as Knex.Config));
+    this.db = knex(this.dialect === 'mysql' ? withUtcSessions(config) : (config as Knex.Config));
   }
 
   /** Creates the table and its indexes when missing. Runs once per store; every other method awaits it first. */
@@ -268,47 +267,8 @@ function decodeTime(value: Date | string | number): Date {
   return new Date(/(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : `${iso}Z`);
 }
 
-type KnexModule = typeof import('knex');
 
-function loadKnex(driver: string | undefined): KnexModule {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('knex') as KnexModule;
-  } catch (error) {
-    if (isModuleNotFound(error, 'knex')) {
-      throw new MissingPeerDependencyError(driver && !isResolvable(driver) ? ['knex', driver] : ['knex'], FEATURE);
-    }
-    throw error;
-  }
-}
 
-function ensureDriverInstalled(driver: string): void {
-  if (!isResolvable(driver)) throw new MissingPeerDependencyError([driver], FEATURE);
-}
-
-/** Whether `name` can be required from where knex requires it, or from here. */
-function isResolvable(name: string): boolean {
-  const attempts: (() => string)[] = [
-    () => require.resolve(name, { paths: [dirname(require.resolve('knex'))] }),
-    () => require.resolve(name),
-  ];
-  return attempts.some((attempt) => {
-    try {
-      attempt();
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function isModuleNotFound(error: unknown, name: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
-    error.message.includes(`'${name}'`)
-  );
-}
 
 /** The configured acquire timeout, or ACQUIRE_TIMEOUT_MS. */
 function withAcquireTimeout(config: DatabaseOptions): DatabaseOptions {

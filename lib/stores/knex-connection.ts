@@ -1,10 +1,7 @@
-import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import type { DatabaseOptions } from '../config/queue-options.interface';
-import { MissingPeerDependencyError } from '../errors';
+import { KnexFactory, loadKnex } from '../database/knex-loader';
 import type { SqlFamily } from './sql-dialect';
-
-type KnexFactory = (config: Knex.Config) => Knex;
 
 /** knex client names → the driver package knex will require. */
 const DRIVERS: Readonly<Record<string, string>> = {
@@ -30,17 +27,7 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000;
 /** knex, and the driver `config.client` needs, or an error naming the packages to install for `feature`. */
 export function loadKnexFor(config: DatabaseOptions, feature: string): KnexFactory {
   const driver = typeof config.client === 'string' ? DRIVERS[config.client] : undefined;
-  let loaded: unknown;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    loaded = require('knex');
-  } catch (error) {
-    if (!isModuleNotFound(error, 'knex')) throw error;
-    throw new MissingPeerDependencyError(driver && !isResolvable(driver) ? ['knex', driver] : ['knex'], feature);
-  }
-  if (driver && !isResolvable(driver)) throw new MissingPeerDependencyError([driver], feature);
-  const module = loaded as KnexFactory & { knex?: KnexFactory; default?: KnexFactory };
-  return module.knex ?? module.default ?? module;
+  return loadKnex(driver, feature);
 }
 
 type Done = (error: Error | null, connection: unknown) => void;
@@ -87,21 +74,4 @@ export function storeKnexConfig(config: DatabaseOptions, family: SqlFamily): Kne
     acquireConnectionTimeout: typeof config.acquireConnectionTimeout === 'number' ? config.acquireConnectionTimeout : ACQUIRE_TIMEOUT_MS,
     pool: { ...pool, afterCreate },
   };
-}
-
-/** Whether `name` can be required from where knex requires it, or from here. */
-function isResolvable(name: string): boolean {
-  const attempts: (() => string)[] = [() => require.resolve(name, { paths: [dirname(require.resolve('knex'))] }), () => require.resolve(name)];
-  return attempts.some((attempt) => {
-    try {
-      attempt();
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-function isModuleNotFound(error: unknown, name: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && error.message.includes(`'${name}'`);
 }

@@ -1,8 +1,8 @@
-import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import type { DatabaseOptions } from '../../config/queue-options.interface';
 import { ensureSqliteDirectory } from '../../database/ensure-sqlite-directory';
-import { MissingPeerDependencyError, QueueConfigError } from '../../errors';
+import { loadKnex } from '../../database/knex-loader';
+import { QueueConfigError } from '../../errors';
 import { dialectOfClient, SqlDialect, SUPPORTED_QUEUE_CONFIG_HINT } from './sql-dialect';
 
 const FEATURE = 'The database queue driver (driver: "database")';
@@ -19,8 +19,6 @@ export interface QueueDatabase {
   readonly dialect: SqlDialect;
   readonly knex: Knex;
 }
-
-type KnexFactory = (config: Knex.Config) => Knex;
 
 /** better-sqlite3's Database as knex's pool hands it to afterCreate. */
 interface SqliteHandle {
@@ -62,8 +60,7 @@ export function openQueueDatabase(name: string, options: DatabaseOptions | undef
   if (!known) {
     throw new QueueConfigError(`databases.${name}.client`, `"${String(options.client)}" is not supported by the database queue driver; ${SUPPORTED_QUEUE_CONFIG_HINT}`);
   }
-  const factory = loadKnex(known.driver);
-  if (!isResolvable(known.driver)) throw new MissingPeerDependencyError([known.driver], FEATURE);
+  const factory = loadKnex(known.driver, FEATURE);
   ensureSqliteDirectory(options);
   const config: Knex.Config = {
     ...(options as Knex.Config),
@@ -100,32 +97,4 @@ function withAfterCreate(pool: DatabaseOptions['pool'], setup: (connection: unkn
     else run(null);
   };
   return { ...base, afterCreate } as Knex.PoolConfig;
-}
-
-function loadKnex(driver: string): KnexFactory {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return (require('knex') as typeof import('knex')).knex as KnexFactory;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).includes("'knex'")) {
-      throw new MissingPeerDependencyError(isResolvable(driver) ? ['knex'] : ['knex', driver], FEATURE);
-    }
-    throw error;
-  }
-}
-
-/** Whether `name` can be required from where knex requires it, or from here. */
-function isResolvable(name: string): boolean {
-  const attempts: (() => string)[] = [
-    () => require.resolve(name, { paths: [dirname(require.resolve('knex'))] }),
-    () => require.resolve(name),
-  ];
-  return attempts.some((attempt) => {
-    try {
-      attempt();
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
