@@ -1,4 +1,5 @@
 import type { DescriptorPayload } from '../payload/payload.interface';
+import type { NewBatch } from './new-batch-record';
 
 /** What a batch remembers besides its counters: callbacks as job descriptors, where its jobs go, user options. */
 export interface BatchOptions {
@@ -46,7 +47,7 @@ export interface UpdatedBatchJobCounts {
  */
 export interface BatchRepository {
   /** Creates a batch with zero jobs. */
-  store(batch: { id: string; name: string; options: BatchOptions; createdAt: Date }): Promise<BatchRecord>;
+  store(batch: NewBatch): Promise<BatchRecord>;
   find(id: string): Promise<BatchRecord | null>;
   /** Newest first. */
   get(limit: number, before?: string): Promise<BatchRecord[]>;

@@ -3,6 +3,7 @@ import { ensureSqliteDirectory } from '../database/ensure-sqlite-directory';
 import type { DatabaseOptions } from '../config/queue-options.interface';
 import { BatchDatabaseDriverMissingError, BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
+import { NewBatch, newBatchRecord } from './new-batch-record';
 import { inSavepoint } from '../drivers/database/savepoint';
 import { MAX_TRACE_LINKS } from '../payload/payload.interface';
 import { JOB_SPAN_ENTRY, JOB_SPAN_SEPARATOR, keptSpan } from './job-spans';
@@ -75,7 +76,7 @@ export class DatabaseBatchRepository implements BatchRepository {
   async store(batch: NewBatch): Promise<BatchRecord> {
     const db = await this.db();
     await db(this.table).insert(newRow(batch));
-    return newRecord(batch);
+    return newBatchRecord(batch);
   }
 
   /**
@@ -94,7 +95,7 @@ export class DatabaseBatchRepository implements BatchRepository {
     return {
       store: async (batch) => {
         await run(db(this.table).insert(newRow(batch)));
-        const record = newRecord(batch);
+        const record = newBatchRecord(batch);
         records.set(record.id, record);
         return record;
       },
@@ -374,7 +375,6 @@ export class DatabaseBatchRepository implements BatchRepository {
   }
 }
 
-type NewBatch = { id: string; name: string; options: BatchOptions; createdAt: Date };
 
 /** The writes of a batch made on a caller's open transaction (see DatabaseBatchRepository.within). */
 export interface BatchWritesWithin {
@@ -401,20 +401,6 @@ function newRow(batch: NewBatch): Record<string, string | number | null> {
   };
 }
 
-function newRecord(batch: NewBatch): BatchRecord {
-  return {
-    id: batch.id,
-    name: batch.name,
-    totalJobs: 0,
-    pendingJobs: 0,
-    failedJobs: 0,
-    failedJobIds: [],
-    options: batch.options,
-    createdAt: new Date(batch.createdAt.getTime()),
-    cancelledAt: null,
-    finishedAt: null,
-  };
-}
 
 function parseIds(text: string | null): string[] {
   if (!text) return [];

@@ -4,6 +4,7 @@ import { LuaScript } from '../redis/lua-script';
 import { sendScript } from '../drivers/redis/script-sender';
 import { BatchNotFoundError } from '../errors/batch.errors';
 import type { BatchOptions, BatchRecord, BatchRepository, UpdatedBatchJobCounts } from './batch-repository.interface';
+import { NewBatch, newBatchRecord } from './new-batch-record';
 import { JOB_SPAN_SEPARATOR, keptSpan } from './job-spans';
 
 /** Candidates one prune script call looks at, so a large prune never blocks Redis for long. */
@@ -93,19 +94,8 @@ export class RedisBatchRepository implements BatchRepository {
     this.indexKey = `${prefix}{batches}:index`;
   }
 
-  async store(batch: { id: string; name: string; options: BatchOptions; createdAt: Date }): Promise<BatchRecord> {
-    const record: BatchRecord = {
-      id: batch.id,
-      name: batch.name,
-      totalJobs: 0,
-      pendingJobs: 0,
-      failedJobs: 0,
-      failedJobIds: [],
-      options: batch.options,
-      createdAt: new Date(batch.createdAt.getTime()),
-      cancelledAt: null,
-      finishedAt: null,
-    };
+  async store(batch: NewBatch): Promise<BatchRecord> {
+    const record = newBatchRecord(batch);
     const key = this.key(batch.id);
     const results = await this.client
       .multi()
