@@ -29,6 +29,8 @@ const store = workerData.store;
 // 'id:attempts') and resolves to the names of those already gone; closeStore() ends the connection.
 let extendAll;
 let closeStore;
+// warmStore() gets the store ready for a first extension soon (database: knex loaded, a connection open).
+let warmStore;
 if (store.kind === 'redis') {
   const IORedis = require(store.ioredis);
   const Redis = IORedis.default || IORedis;
@@ -48,9 +50,10 @@ if (store.kind === 'redis') {
     }
   };
   closeStore = () => redis.disconnect();
+  warmStore = () => {};
 } else {
-  // knex is loaded at the first extension (half a retryAfter into a job), not at start: a worker's start waits for
-  // this thread to be ready, and most jobs end before their first beat.
+  // knex is loaded when the thread first sees a job in hand (warmStore), not at start: a worker's start waits for
+  // this thread to be ready.
   let db = null;
   const open = () => {
     if (!db) {
@@ -72,6 +75,17 @@ if (store.kind === 'redis') {
     return gone;
   };
   closeStore = () => (db ? db.destroy() : undefined);
+  // Loading knex and opening its connection can take seconds on a loaded machine: begun when the thread first sees a
+  // job in hand, so the first extension (half a retryAfter in) does not wait for it and the lease cannot lapse then.
+  let warming = null;
+  warmStore = () => {
+    if (warming) return;
+    warming = Promise.resolve()
+      .then(() => open().raw('select 1'))
+      .catch(() => {
+        warming = null; // tried again with the next job; an extension reports its own error
+      });
+  };
 }
 
 const loops = new Map();
@@ -101,6 +115,7 @@ function read(loop, slot) {
   const queue = Atomics.load(loop.queues, slot);
   if (Atomics.load(loop.seqs, slot * 2) !== seq) return; // rewritten meanwhile: read it next tick
   loop.held[slot] = { seq, raw, since, deadline, key: loop.keys[queue], queue: loop.names[queue], nextBeat: since + loop.retryAfter * 500 };
+  warmStore();
 }
 
 async function extend(key, retryAfter, jobs) {

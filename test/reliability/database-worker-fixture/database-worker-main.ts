@@ -5,7 +5,8 @@
  * - REDIS_URL: the suite's Redis (the module still makes Redis clients for stores the database driver does not replace)
  * - RETRY_AFTER seconds (default 90), BLOCK_FOR seconds (default: the driver's), WORKER_OPTIONS: JSON of Worker.run() options
  * Jobs print `ran <uuid> attempt=<n>` (`record`), `processing <uuid> attempt=<n>` then `done <uuid>` once the gate file
- * exists (`gated`); `blocking` prints `started <uuid> attempt=<n> pid=<pid> at=<ms>`, holds the event loop, then
+ * exists (`gated`); `blocking` prints `started <uuid> attempt=<n> pid=<pid> at=<ms>`, holds the event loop (printing `running <uuid>
+ * at=<ms>` every 50 ms), then
  * `done <uuid>`. Prints `WORKER_READY pid=…` once it runs, and exits with Worker.exitCode(reason).
  */
 import 'reflect-metadata';
@@ -38,8 +39,14 @@ class BlockingJob {
     process.stdout.write(`started ${job.id} attempt=${job.attempts} pid=${process.pid} at=${Date.now()}\n`);
     if (job.attempts <= (data.blockingAttempts ?? Infinity)) {
       const end = Date.now() + data.ms;
-      while (Date.now() < end) {
-        // busy: no timer, no I/O, no signal runs in this thread meanwhile
+      let said = 0;
+      for (let now = Date.now(); now < end; now = Date.now()) {
+        // busy: no timer, no I/O, no signal runs in this thread meanwhile; a write to a pipe is synchronous, so the
+        // test sees until when the handler was still running.
+        if (now - said >= 50) {
+          said = now;
+          process.stdout.write(`running ${job.id} at=${now}\n`);
+        }
       }
     }
     process.stdout.write(`done ${job.id}\n`);

@@ -34,15 +34,15 @@ export async function createFixtureApp(redisUrl: string, prefix: string, retryAf
 }
 
 /** What the fixture jobs recorded: every run that began (`uuid|pid|attempt`) and every completion (uuid). */
-export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: string; pid: number; attempt: number }[]; done: string[] }> {
+export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: string; pid: number; attempt: number; at: number }[]; done: string[] }> {
   const [started, done] = await Promise.all([
     t.redis.lrange(fixtureLists.started(t.prefix), 0, -1),
     t.redis.lrange(fixtureLists.done(t.prefix), 0, -1),
   ]);
   return {
     started: started.map((line) => {
-      const [id, pid, attempt] = line.split('|');
-      return { id, pid: Number(pid), attempt: Number(attempt) };
+      const [id, pid, attempt, at] = line.split('|');
+      return { id, pid: Number(pid), attempt: Number(attempt), at: Number(at) };
     }),
     done,
   };
