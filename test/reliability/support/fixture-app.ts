@@ -34,18 +34,24 @@ export async function createFixtureApp(redisUrl: string, prefix: string, retryAf
 }
 
 /** What the fixture jobs recorded: every run that began (`uuid|pid|attempt`) and every completion (uuid). */
-export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: string; pid: number; attempt: number; at: number }[]; done: string[] }> {
+export async function fixtureRecords(t: QueueTestApp): Promise<{ started: { id: string; pid: number; attempt: number }[]; done: string[] }> {
   const [started, done] = await Promise.all([
     t.redis.lrange(fixtureLists.started(t.prefix), 0, -1),
     t.redis.lrange(fixtureLists.done(t.prefix), 0, -1),
   ]);
   return {
     started: started.map((line) => {
-      const [id, pid, attempt, at] = line.split('|');
-      return { id, pid: Number(pid), attempt: Number(attempt), at: Number(at) };
+      const [id, pid, attempt] = line.split('|');
+      return { id, pid: Number(pid), attempt: Number(attempt) };
     }),
     done,
   };
+}
+
+/** When each recorded run started (ms, the worker process's Date.now()), in the order of fixtureRecords' started. */
+export async function fixtureStartTimes(t: QueueTestApp): Promise<number[]> {
+  const started = await t.redis.lrange(fixtureLists.started(t.prefix), 0, -1);
+  return started.map((line) => Number(line.split('|')[3]));
 }
 
 /** Jobs held by a queue, key by key: ready list, delayed and reserved sets. */
