@@ -121,8 +121,10 @@ export class RedisConnections {
       // Blocking pops fail too while Redis is down, so the worker notices (and logs) the outage and polls until it ends.
       maxRetriesPerRequest: 1,
       // The shared client never blocks: a command Redis does not answer within the connect timeout has failed.
-      // A blocking pop that Redis does not answer in time (a dead link) ends as an empty pop, as its own timeout would.
-      ...(autoPipelining ? { commandTimeout: commandTimeoutMs } : { blockingTimeout: CONNECT_TIMEOUT_MS }),
+      // A blocking pop that Redis does not answer a connect timeout after its own (a dead link) ends as an empty pop.
+      // No closer: ioredis resolves the pop then while Redis may still be blocking it (its timeouts run on its cron,
+      // 100 ms late at hz 10, later on a busy machine), and a token Redis hands it afterwards would be lost.
+      ...(autoPipelining ? { commandTimeout: commandTimeoutMs } : { blockingTimeout: CONNECT_TIMEOUT_MS, blockingTimeoutGrace: CONNECT_TIMEOUT_MS }),
       connectionName: `nestjs-queue:${server}`,
     };
     if ('cluster' in options) {

@@ -1,6 +1,6 @@
 import { RedisQueueDriver } from '../../lib/drivers/redis/redis-queue.driver';
 import { RedisConnections } from '../../lib/redis/redis-connections';
-import { deletePrefix, inspectRedis, testRedisUrl, uniquePrefix } from '../support/test-redis';
+import { deletePrefix, inspectRedis, sleep, testRedisUrl, uniquePrefix, waitUntil } from '../support/test-redis';
 import { describeQueueDriverContract } from './queue-driver.contract';
 
 const connections = new RedisConnections({ redis: { default: { url: testRedisUrl() } } });
@@ -85,4 +85,34 @@ describe('Redis driver: a worker\'s slots popping in one tick', () => {
     expect(asked).toEqual([7, 1, 10]);
     await driver.close();
   });
+});
+
+describe('Redis driver: an idle wait', () => {
+  const payload = () => `{"v":1,"uuid":"w-${Math.random()}","job":"Wait","data":{}}`;
+
+  it('begun as its blocking client connects, lasts past the client\'s 5 s connect deadline and ends on the next push', async () => {
+    const prefix = `${uniquePrefix('wait')}:`;
+    prefixes.push(prefix);
+    const driver = new RedisQueueDriver(connections, { connectionName: 'redis', server: 'default', prefix, retryAfter: 60, blockFor: 30 });
+    // The first wait opens the blocking client: its BLPOP is sent before that client has connected.
+    let ended = false;
+    const waiting = driver.waitForJobs(['idle'], 30).then(() => void (ended = true));
+    // ioredis ends a blocking command queued before its client connected after blockingTimeout (5 s), while Redis
+    // goes on blocking it: the next wait then queues behind that one and a push's token goes to a reply nobody reads.
+    await sleep(6000);
+    expect(ended).toBe(false);
+    await driver.push('idle', payload());
+    await waitUntil(() => ended, 'the wait to end on the push', 10000);
+    await waiting;
+    const [first] = await driver.pop(['idle'], 1);
+    expect(first).toBeDefined();
+    // The next wait is Redis's one blocked command of this client: a push ends it.
+    ended = false;
+    const next = driver.waitForJobs(['idle'], 30).then(() => void (ended = true));
+    await sleep(100);
+    await driver.push('idle', payload());
+    await waitUntil(() => ended, 'the next wait to end on the next push', 10000);
+    await next;
+    await driver.close();
+  }, 30000);
 });

@@ -19,8 +19,6 @@ interface IdleWait {
   kind: 'waitForJobs' | 'waitForDue';
   startedAt: number;
   seconds: number;
-  /** Its BLPOP went out on a connected client (ioredis ends one sent before its client connected after 5 s). */
-  connected: boolean;
   /** 'cut': the client was closed under it (the worker stopping). */
   outcome?: 'ended' | 'cut';
 }
@@ -38,12 +36,9 @@ function observeWaits(t: QueueTestApp): IdleWait[] {
       const original = driver[kind]?.bind(driver);
       if (!original) continue;
       driver[kind] = (queues: readonly string[], seconds: number) => {
-        const wait: IdleWait = { kind, startedAt: Date.now(), seconds, connected: false };
+        const wait: IdleWait = { kind, startedAt: Date.now(), seconds };
         waits.push(wait);
-        const waiting = original(queues, seconds);
-        // The BLPOP has been issued by now (the driver sends it before its first await).
-        wait.connected = (driver as unknown as { blocking: { status: string } | null }).blocking?.status === 'ready';
-        return waiting.then(
+        return original(queues, seconds).then(
           () => void (wait.outcome = 'ended'),
           (error: unknown) => {
             wait.outcome = 'cut';
@@ -58,20 +53,14 @@ function observeWaits(t: QueueTestApp): IdleWait[] {
 }
 
 /**
- * Starts a worker and resolves once it is idle in a wait of the whole `sleep`/`blockFor` (60 s), on a connected
- * client, knowing of no delayed job, with no wake-up waiting for it. A warm-up job delayed 1 s makes its first wait a
- * short one (ioredis ends a blocking command sent before its client connected after 5 s, whatever its timeout).
+ * Starts a worker and resolves once it is idle in a wait of the whole `sleep`/`blockFor` (60 s), knowing of no
+ * delayed job. Its first wait is one: the wait whose blocking client is still connecting must last as long as any.
  */
-async function idleWorker(t: QueueTestApp, waits: IdleWait[], options: Parameters<QueueTestApp['worker']['run']>[0] & { connection: string }) {
-  const queue = t.manager.settings(options.connection).queue;
-  await t.bus.dispatch(Note, { n: 0 }).onConnection(options.connection).delay(1);
-  await t.redis.del(queueKeys(t.prefix, queue).wake);
+async function idleWorker(t: QueueTestApp, waits: IdleWait[], options: Parameters<QueueTestApp['worker']['run']>[0]) {
+  const startedAt = Date.now();
   const run = t.worker.run({ sleep: 60, ...options });
-  await waitUntil(() => ran.some((r) => r.n === 0), 'the warm-up job to run', 20000);
-  const warmedAt = ran[0].at;
-  const idle = () => waits.find((w) => w.startedAt >= warmedAt && w.seconds === 60 && w.connected && !w.outcome);
-  await waitUntil(() => idle() !== undefined, 'the worker to wait on a connected client, knowing of no delayed job', 20000);
-  ran.length = 0;
+  const idle = () => waits.find((w) => w.startedAt >= startedAt && w.seconds === 60 && !w.outcome);
+  await waitUntil(() => idle() !== undefined, 'the worker to wait, knowing of no delayed job', 20000);
   return { run, wait: idle() as IdleWait };
 }
 

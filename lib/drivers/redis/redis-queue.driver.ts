@@ -401,6 +401,15 @@ export class RedisQueueDriver implements QueueDriver {
     const timeout = Math.floor(seconds * 1000) / 1000;
     if (keys.length === 0 || !(timeout > 0)) return;
     const blocking = this.blocking ?? this.openBlocking();
+    // Connected before the BLPOP goes: ioredis gives a blocking command queued while its client connects a deadline
+    // of its own (blockingTimeout, 5 s) and resolves it then while Redis goes on blocking it, and a token Redis later
+    // hands that command is read by nobody. On one server the id comes with it (a round trip per connection).
+    if (this.cluster) {
+      if (blocking.status !== 'ready') await blocking.ping();
+    } else if (this.blockingId === null) {
+      const id = Number(await (blocking as Redis).client('ID'));
+      if (this.blocking === blocking) this.blockingId = id;
+    }
     const waiting = blocking.blpop(...keys, timeout);
     const id = this.blockingId;
     if (id === null) {
@@ -418,18 +427,8 @@ export class RedisQueueDriver implements QueueDriver {
   private openBlocking(): RedisClient {
     const client = this.connections.dedicatedClient(this.options.server);
     this.blocking = client;
-    if (!this.cluster) {
-      // A reconnected client has a new id; until it is known, waits end by Redis's own timeout.
-      client.on('ready', () => {
-        this.blockingId = null;
-        (client as Redis).client('ID').then(
-          (id) => {
-            if (this.blocking === client) this.blockingId = Number(id);
-          },
-          () => undefined,
-        );
-      });
-    }
+    // A reconnected client has a new id, asked for before its next wait (sent now, it could queue behind a BLPOP).
+    if (!this.cluster) client.on('ready', () => void (this.blockingId = null));
     return client;
   }
 
