@@ -4,6 +4,7 @@ import { RedisConnections } from '../../lib/redis/redis-connections';
 import { describeQueueDriverContract } from '../drivers/queue-driver.contract';
 import { OwnedRedisCluster, startRedisCluster } from '../support/redis-cluster';
 import { queuesOnDistinctMasters } from './support/cluster-queues';
+import { waitUntil } from '../support/test-redis';
 
 jest.setTimeout(120000);
 
@@ -34,3 +35,22 @@ describeQueueDriverContract(
     new RedisQueueDriver(connections, { connectionName: 'redis', server: 'cluster', prefix, retryAfter, blockFor: null }),
   queues,
 );
+
+it('an idle wait begun as its blocking client connects to the node lasts past the client\'s 5 s connect deadline and ends on the next push', async () => {
+  const prefix = `nq-test:wait-${Date.now()}:`;
+  const driver = new RedisQueueDriver(connections, { connectionName: 'redis', server: 'cluster', prefix, retryAfter: 60, blockFor: 30 });
+  const payload = () => `{"v":1,"uuid":"w-${Math.random()}","job":"Wait","data":{}}`;
+  let ended = false;
+  const waiting = driver.waitForJobs([queues.high], 30).then(() => void (ended = true));
+  // ioredis ends a blocking command queued while its connection to the node opens after blockingTimeout (5 s),
+  // while the node goes on blocking it.
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  expect(ended).toBe(false);
+  await driver.push(queues.high, payload());
+  await waitUntil(() => ended, 'the wait to end on the push', 10000);
+  await waiting;
+  const [job] = await driver.pop([queues.high], 1);
+  expect(job).toBeDefined();
+  await driver.ack(job);
+  await driver.close();
+});
