@@ -147,6 +147,8 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
       .dispatch();
     await waitForLog(world, ['ChargeCard:3', 'ImportRow:1', 'ImportRow:2', 'ImportRow:4', 'ImportRow:5'], 'charges and the batch ran');
     await waitUntil(async () => (await dash.failed.ids()).length >= 4, 'four failed jobs recorded');
+    // A job's failure reaches its batch after the failed-job store (the worker records it there first).
+    await waitUntil(async () => ((await dash.bus.findBatch(batch.id))?.failedJobIds.length ?? 0) >= 1, 'the batch to count its failed job');
     const fresh = await dash.bus.findBatch(batch.id);
     if (!fresh || fresh.failedJobIds.length !== 1) throw new Error(`batch ${batch.id} should have one failed job, has ${fresh?.failedJobIds.length}`);
 
